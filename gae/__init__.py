@@ -1,0 +1,2 @@
+# -*- coding: utf-8 -*-
+"""Google App Engine first-generation extras (being written)."""

@@ -1,0 +1,67 @@
+"""Packaging for authomatic-extras.
+
+The gen-1 App Engine module lives in the top-level ``gae/`` folder and is
+installed as ``authomatic_extras.gae`` through ``package_dir``.
+"""
+import io
+import os
+
+from setuptools import find_packages, setup
+
+HERE = os.path.abspath(os.path.dirname(__file__))
+
+with io.open(os.path.join(HERE, 'README.md'), encoding='utf-8') as readme:
+    LONG_DESCRIPTION = readme.read()
+
+ABOUT = {}
+with io.open(os.path.join(HERE, 'authomatic_extras', '__about__.py'),
+             encoding='utf-8') as about:
+    exec(about.read(), ABOUT)
+
+FLASK = ['Flask>=2.3']
+GAE = [
+    'appengine-python-standard>=1.1',
+    'webapp2==3.0.0b1',
+    'python3-openid>=3.2',
+    # webapp2 imports ``cgi``, which Python 3.13 removed.
+    'legacy-cgi>=2.6; python_version >= "3.13"',
+]
+TESTING = ['Authlib>=1.3', 'python3-openid>=3.2', 'requests>=2.28', 'Werkzeug>=2.3']
+TEST = FLASK + GAE + TESTING + [
+    'Authlib>=1.3',
+    'python3-openid>=3.2',
+    'requests>=2.28',
+    'waitress>=2.1',
+    'WebTest>=3.0',
+    'pytest>=7.4',
+    'pytest-timeout>=2.1',
+    'hypothesis>=6.80',
+    'vermin>=1.6',
+]
+
+setup(
+    name='authomatic-extras',
+    version=ABOUT['__version__'],
+    description=('Framework extras for the Authomatic login library: a '
+                 'concurrency-safe Flask extension, abstract session and '
+                 'config interfaces, and the Google App Engine gen-1 module.'),
+    long_description=LONG_DESCRIPTION,
+    long_description_content_type='text/markdown',
+    license='MIT',
+    packages=(find_packages(include=['authomatic_extras', 'authomatic_extras.*'])
+              + ['authomatic_extras.gae']),
+    package_dir={'authomatic_extras.gae': 'gae'},
+    package_data={'authomatic_extras': ['py.typed']},
+    include_package_data=False,
+    python_requires='>=3.8',
+    install_requires=['authomatic>=1.2.1,<2', 'six>=1.16'],
+    extras_require={'flask': FLASK, 'gae': GAE, 'testing': TESTING, 'test': TEST},
+    entry_points={'pytest11': ['authomatic_extras = authomatic_extras.testing.pytest_plugin']},
+    classifiers=[
+        'Framework :: Flask',
+        'Programming Language :: Python :: 3',
+        'Topic :: Internet :: WWW/HTTP :: Session',
+        'License :: OSI Approved :: MIT License',
+    ],
+    zip_safe=False,
+)
