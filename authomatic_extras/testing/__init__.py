@@ -1,0 +1,1 @@
+"""Local test providers (being written)."""

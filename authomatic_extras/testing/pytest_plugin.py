@@ -1,0 +1,1 @@
+"""pytest fixtures for the local test providers (being written)."""
