@@ -1,0 +1,333 @@
+# -*- coding: utf-8 -*-
+"""Flask extension for the Authomatic login library.
+
+Usage, as in upstream's ``authomatic.extras.flask``::
+
+    from authomatic_extras.flask import FlaskAuthomatic
+
+    authomatic = FlaskAuthomatic(config=CONFIG, secret='a long random string')
+
+    @app.route('/login/<provider_name>/')
+    @authomatic.login()
+    def login(provider_name):
+        if authomatic.result:
+            if authomatic.result.error:
+                return 'Login failed: {}'.format(authomatic.result.error.message)
+            authomatic.result.user.update()
+            return 'Hi {}'.format(authomatic.result.user.name)
+        return authomatic.response
+
+Or with an application factory::
+
+    authomatic = FlaskAuthomatic()
+
+    def create_app():
+        app = Flask(__name__)
+        app.config['AUTHOMATIC_CONFIG'] = CONFIG
+        authomatic.init_app(app)
+        return app
+
+Differences from upstream that a user can rely on:
+
+* :attr:`FlaskAuthomatic.result` and :attr:`FlaskAuthomatic.response` belong
+  to the current request; two overlapping requests never see each other's.
+* Login state kept in Flask's session is signed with ``secret``, expires
+  after ``session_max_age`` seconds, is plain JSON (OpenID included), and is
+  removed when the login finishes.
+* An unknown provider name answers 404.
+"""
+from __future__ import annotations
+
+import logging
+from functools import wraps
+from typing import Any, Callable, Dict, Optional, Tuple, TypeVar, cast
+
+from authomatic import Authomatic
+from authomatic.adapters import WerkzeugAdapter
+from authomatic.core import LoginResult
+from authomatic.exceptions import CancellationError, ConfigError
+from flask import (Flask, abort, current_app, g, has_app_context, has_request_context,
+                   make_response, request)
+from flask import session as flask_session
+from flask.typing import ResponseReturnValue
+from werkzeug.wrappers import Response
+
+from authomatic_extras.login_state import LoginState, LoginStateError
+
+__all__ = ['FlaskAuthomatic']
+
+#: Key of the per-app state in :attr:`flask.Flask.extensions`.
+EXTENSION_NAME = 'authomatic'
+
+ViewFunc = TypeVar('ViewFunc', bound=Callable[..., Any])
+
+
+class _AppState(object):
+    """What :meth:`FlaskAuthomatic.init_app` resolved for one app."""
+
+    def __init__(self, extension: 'FlaskAuthomatic', config: Any, secret: Optional[str]):
+        self.extension = extension
+        self.config = config
+        self.secret = secret
+
+
+class _RequestState(object):
+    """The login outcome of one request."""
+
+    def __init__(self, request_object: Any, result: Optional[LoginResult], response: Response):
+        self.request = request_object
+        self.result = result
+        self.response = response
+
+
+class FlaskAuthomatic(Authomatic):
+    """Flask Plugin for authomatic support.
+
+    Encapsulates all the functionality of this package.
+
+    :param dict config: The Authomatic config (provider name -> settings), or
+        a :class:`~authomatic_extras.interfaces.BaseConfig`. ``None`` to read
+        ``AUTHOMATIC_CONFIG`` from the app config in :meth:`init_app`.
+    :param str secret: A secret string that will be used as the key for
+        signing the login state and as a salt by CSRF token generation.
+        ``None`` to read ``AUTHOMATIC_SECRET`` (then ``SECRET_KEY``) from the
+        app config.
+    :param session_max_age: Maximum allowed age of the login state, in
+        seconds. A callback that arrives later ends in a
+        :class:`~authomatic_extras.login_state.LoginStateExpired` error.
+    :param bool secure_cookie: If ``True`` the cookie that carries the login
+        state is saved with the ``Secure`` attribute. With Flask's session that
+        cookie is the session cookie, so this sets ``SESSION_COOKIE_SECURE``.
+    :param session: Custom dictionary-like session implementation, used
+        instead of Flask's session (for instance a
+        :class:`~authomatic_extras.interfaces.BaseSession`).
+    :param callable session_save_method: A method of the supplied session or
+        any mechanism that saves the session data and cookie. Defaults to
+        ``session.save``.
+    :param bool report_errors: If ``True`` exceptions encountered during the
+        login procedure will be caught and reported in the
+        :attr:`LoginResult.error` attribute. Default is ``True``.
+    :param bool debug: If ``True`` traceback of exceptions will be written to
+        response (only when ``report_errors`` is ``False``). Default is
+        ``False``.
+    :param int logging_level: The logging level threshold for the default
+        logger. This setting is ignored when ``logger`` is set. Default is
+        ``logging.INFO``.
+    :param str prefix: Prefix used as the name of the login state (the key
+        that holds it in the session, and the core's session key prefix).
+    :param logger: A :class:`logging.Logger` instance.
+    :param app: A Flask app to :meth:`init_app` right away (an addition to the
+        upstream signature, for the app-factory convention).
+    """
+
+    def __init__(self, config: Any = None, secret: Optional[str] = None,
+                 session_max_age: Optional[int] = 600, secure_cookie: bool = False,
+                 session: Any = None, session_save_method: Optional[Callable[[], Any]] = None,
+                 report_errors: bool = True, debug: bool = False,
+                 logging_level: int = logging.INFO, prefix: str = 'authomatic',
+                 logger: Optional[logging.Logger] = None, app: Optional[Flask] = None) -> None:
+        if session is not None and session_save_method is None:
+            session_save_method = getattr(session, 'save', None)
+            if not callable(session_save_method):
+                raise ConfigError('A custom session needs a session_save_method (or a '
+                                  'save() method): pass session_save_method=...')
+        default_logger = logging.getLogger('authomatic_extras.flask.' + prefix)
+        super(FlaskAuthomatic, self).__init__(
+            config, secret, session_max_age=session_max_age, secure_cookie=secure_cookie,
+            session=session, session_save_method=session_save_method,
+            report_errors=report_errors, debug=debug, logging_level=logging_level,
+            prefix=prefix, logger=default_logger)
+        if logger is not None:
+            # The core would set logging_level on it; the docs say it is ignored.
+            self._logger = logger
+        if app is not None:
+            self.init_app(app)
+
+    # -- configuration -----------------------------------------------------
+
+    @property  # type: ignore[override]
+    def config(self) -> Any:
+        """The config given to the constructor, else the current app's."""
+        if self._config is not None:
+            return self._config
+        state = self._app_state()
+        return state.config if state is not None else None
+
+    @config.setter
+    def config(self, value: Any) -> None:
+        self._config = value
+
+    @property  # type: ignore[override]
+    def secret(self) -> Optional[str]:
+        """The secret given to the constructor, else the current app's."""
+        if self._secret:
+            return self._secret
+        state = self._app_state()
+        return state.secret if state is not None else None
+
+    @secret.setter
+    def secret(self, value: Optional[str]) -> None:
+        self._secret = value
+
+    def init_app(self, app: Flask) -> None:
+        """Register the extension with ``app``.
+
+        Reads ``AUTHOMATIC_CONFIG`` and ``AUTHOMATIC_SECRET`` (falling back to
+        ``SECRET_KEY``) from ``app.config`` for whatever the constructor was
+        not given, and stores the result in ``app.extensions['authomatic']``.
+
+        :raises authomatic.exceptions.ConfigError: when no config or no secret
+            can be found.
+        """
+        config = self._config if self._config is not None else app.config.get('AUTHOMATIC_CONFIG')
+        secret = (self._secret or app.config.get('AUTHOMATIC_SECRET')
+                  or app.config.get('SECRET_KEY'))
+        if config is None:
+            raise ConfigError('FlaskAuthomatic has no provider config: pass config= or set '
+                              'AUTHOMATIC_CONFIG in the app config.')
+        if not secret:
+            raise ConfigError('FlaskAuthomatic has no secret: pass secret= or set '
+                              'AUTHOMATIC_SECRET (or SECRET_KEY) in the app config.')
+        if self.secure_cookie and self.session is None:
+            app.config['SESSION_COOKIE_SECURE'] = True
+        app.extensions[EXTENSION_NAME] = _AppState(self, config, secret)
+
+    def _app_state(self) -> Optional[_AppState]:
+        if not has_app_context():
+            return None
+        state = current_app.extensions.get(EXTENSION_NAME)
+        if isinstance(state, _AppState) and state.extension is self:
+            return state
+        return None
+
+    def _ensure_app(self) -> None:
+        """Apply :meth:`init_app` to the current app if nobody did (seed usage)."""
+        if self._app_state() is None:
+            self.init_app(cast(Flask, current_app._get_current_object()))  # type: ignore[attr-defined]
+
+    # -- per-request outcome -----------------------------------------------
+
+    @property
+    def _g_key(self) -> str:
+        return '_authomatic_extras_{0:x}'.format(id(self))
+
+    def _request_state(self) -> Optional[_RequestState]:
+        if not has_request_context():
+            return None
+        state = g.get(self._g_key)
+        if state is not None and state.request is request._get_current_object():  # type: ignore[attr-defined]
+            return cast(_RequestState, state)
+        return None
+
+    @property
+    def result(self) -> Optional[LoginResult]:
+        """The :class:`authomatic.core.LoginResult` of the current request.
+
+        ``None`` while the login is under way (return :attr:`response` then)
+        and outside a request.
+        """
+        state = self._request_state()
+        return state.result if state is not None else None
+
+    @property
+    def response(self) -> Optional[Response]:
+        """The response the login step prepared for the current request
+        (a redirect to the provider, or a page the provider needs)."""
+        state = self._request_state()
+        return state.response if state is not None else None
+
+    # -- the view decorator ------------------------------------------------
+
+    def login(self, *login_args: Any, **login_kwargs: Any) -> Callable[[ViewFunc], ViewFunc]:
+        """Decorator for Flask view functions.
+
+        Runs :meth:`authomatic.Authomatic.login` for the current request, then
+        calls the view, which reads :attr:`result` and returns
+        :attr:`response` while the login is under way. Arguments are those of
+        :meth:`authomatic.Authomatic.login` without the adapter. Without a
+        provider name, the view's ``provider_name`` URL argument is used; an
+        unknown provider answers 404.
+        """
+
+        def decorator(view: ViewFunc) -> ViewFunc:
+            @wraps(view)
+            def decorated(*args: Any, **kwargs: Any) -> ResponseReturnValue:
+                login_response = make_response()
+                result = self._login_for_request(login_response, login_args, login_kwargs,
+                                                 kwargs.get('provider_name'))
+                setattr(g, self._g_key, _RequestState(
+                    request._get_current_object(), result, login_response))  # type: ignore[attr-defined]
+                return self._carry_headers(login_response, view(*args, **kwargs))
+
+            return cast(ViewFunc, decorated)
+
+        return decorator
+
+    def _login_for_request(self, login_response: Response, login_args: Tuple[Any, ...],
+                           login_kwargs: Dict[str, Any],
+                           url_provider_name: Optional[str]) -> Optional[LoginResult]:
+        self._ensure_app()
+        args = list(login_args)
+        kwargs = dict(login_kwargs)
+        if args:
+            provider_name = args.pop(0)
+        else:
+            provider_name = kwargs.pop('provider_name', None) or url_provider_name
+        if not self._is_provider(provider_name):
+            abort(404, description='Unknown login provider.')
+
+        state = None
+        if 'session' in kwargs:
+            session = kwargs.pop('session')
+            saver = kwargs.pop('session_saver', None) or getattr(session, 'save')
+        elif self.session is not None:
+            session, saver = self.session, self.session_save_method
+        else:
+            state = LoginState(flask_session, self.prefix, provider_name, cast(str, self.secret),
+                               self.session_max_age)
+            session, saver = state, state.save
+
+        adapter = WerkzeugAdapter(request, login_response)
+        result = super(FlaskAuthomatic, self).login(
+            adapter, provider_name, *args, session=session, session_saver=saver, **kwargs)
+        if state is not None and result is not None:
+            state.clear()
+            if state.problem is not None:
+                result = self._fail_on_state(result, state.problem)
+        return cast(Optional[LoginResult], result)
+
+    def _is_provider(self, provider_name: Any) -> bool:
+        if not provider_name or not isinstance(provider_name, str):
+            return False
+        if provider_name.startswith('__'):  # '__defaults__' and the like
+            return False
+        settings = self.config.get(provider_name) if self.config is not None else None
+        return callable(getattr(settings, 'get', None)) and bool(settings.get('class_'))
+
+    def _fail_on_state(self, result: LoginResult, problem: LoginStateError) -> LoginResult:
+        """A login that finished on unusable stored state fails with its reason."""
+        if isinstance(result.error, CancellationError):
+            return result  # The user said no; that is the better message.
+        self._logger.warning('authomatic: %s', problem)
+        if not self.report_errors:
+            raise problem
+        result.provider.user = None
+        result.error = problem
+        return result
+
+    @staticmethod
+    def _carry_headers(login_response: Response, rv: ResponseReturnValue) -> ResponseReturnValue:
+        """Keep cookies the login step set when the view returns its own response."""
+        if rv is login_response:
+            return rv
+        cookies = login_response.headers.getlist('Set-Cookie')
+        if not cookies:
+            return rv
+        response = make_response(rv)
+        for cookie in cookies:
+            response.headers.add('Set-Cookie', cookie)
+        return response
+
+    def session_saver(self) -> None:
+        """Mark Flask's session modified (upstream's saver, kept for compatibility)."""
+        flask_session.modified = True
