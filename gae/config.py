@@ -1,0 +1,198 @@
+# -*- coding: utf-8 -*-
+"""A datastore config (:class:`NDBConfig`) that costs no datastore RPC warm.
+
+Upstream queries the datastore on every ``get()``, and the authomatic core
+calls ``get()`` for every keyword argument a provider resolves: 26 to 28
+queries per login request. Here all entries are read with one query, kept in
+memcache (shared by all instances) and memoised on the request's NDB context
+(the per-request instance cache, so a login step makes at most one memcache
+call). Writing or deleting an ``NDBConfig`` entity clears both (NDB
+``_post_put_hook`` / ``_post_delete_hook``), so an edit is seen on the next
+request, on every instance.
+
+Kept Python 2.7 compatible (the gen-1 ``python27`` runtime imports it).
+"""
+from __future__ import absolute_import
+
+import abc
+import copy
+import logging
+
+import six
+from google.appengine.api import memcache
+from google.appengine.ext import ndb
+
+from authomatic_extras.gae.errors import GAEError
+from authomatic_extras.gae.openid import NDBOpenIDStore
+from authomatic_extras.interfaces import BaseConfig
+
+__all__ = ['NDBConfig', 'ndb_config']
+
+logger = logging.getLogger(__name__)
+
+#: Memcache key of the cached entries (bump the suffix when the format moves).
+MEMCACHE_KEY = 'authomatic_extras.gae.NDBConfig:v1'
+#: Attribute of the NDB context that memoises the entries for one request.
+_CONTEXT_ATTR = '_authomatic_extras_ndb_config'
+#: After a write, memcache refuses a re-fill for this many seconds, so a
+#: request that read the datastore before the write cannot put stale entries
+#: back (memcache's delete lock).
+INVALIDATION_LOCK_SECONDS = 1
+
+
+class _NDBConfigMeta(ndb.MetaModel, abc.ABCMeta):
+    """ndb's model metaclass combined with the ABC metaclass of BaseConfig."""
+
+
+class NDBConfig(six.with_metaclass(_NDBConfigMeta, ndb.Model, BaseConfig)):
+    """|gae| NDB based config: one entity per provider.
+
+    ``get(name)`` returns the dict the authomatic core wants for the entity
+    whose ``provider_name`` is ``name``: its properties, ``scope`` split at
+    commas into a list, ``id`` (from ``provider_id``) and ``store`` (an
+    :class:`~authomatic_extras.gae.openid.NDBOpenIDStore`).
+    """
+
+    # General properties
+    provider_name = ndb.StringProperty()
+    class_ = ndb.StringProperty()
+
+    # AuthorizationProvider properties
+    provider_id = ndb.IntegerProperty()
+    consumer_key = ndb.StringProperty()
+    consumer_secret = ndb.StringProperty()
+
+    # OAuth2 properties
+    scope = ndb.StringProperty()
+    offline = ndb.BooleanProperty()
+
+    # AuthenticationProvider properties
+    identifier_param = ndb.StringProperty()
+
+    # -- the dict interface --------------------------------------------------
+
+    @classmethod
+    def get(cls, key, default=None):
+        """Like :meth:`dict.get`: the config dict of provider ``key``."""
+        entry = cls._entries().get(key)
+        if entry is None:
+            return default
+        return _public(entry)
+
+    @classmethod
+    def values(cls):
+        """Like :meth:`dict.values`: a list of all config dicts."""
+        return [_public(entry) for entry in cls._entries().values()]
+
+    @classmethod
+    def keys(cls):
+        """Like :meth:`dict.keys`: the provider names."""
+        return list(cls._entries().keys())
+
+    @classmethod
+    def items(cls):
+        """Like :meth:`dict.items` (the core's ``id_to_name`` uses it)."""
+        return [(name, _public(entry))
+                for name, entry in cls._entries().items()]
+
+    # -- setup ---------------------------------------------------------------
+
+    @classmethod
+    def initialize(cls):
+        """Creates the **Example** entity if the kind is empty, then raises.
+
+        :raises GAEError: telling you to fill in the model, when it was empty.
+        """
+        if cls._entries():
+            return  # Warm: no datastore RPC.
+        if cls.query().get(keys_only=True) is None:
+            example = cls.get_or_insert('Example')
+            example.class_ = ('Provider class e.g. '
+                              '"authomatic.providers.oauth2.Facebook".')
+            example.provider_name = 'Your custom provider name e.g. "fb".'
+            example.consumer_key = 'Consumer key.'
+            example.consumer_secret = 'Consumer secret'
+            example.provider_id = 1
+            example.scope = 'coma, separated, list, of, scopes'
+            example.identifier_param = ('Querystring parameter for claimed '
+                                        'id. default is "id"')
+            example.put()
+            raise GAEError(
+                'A NDBConfig data model was created! Go to Datastore Viewer '
+                'in your dashboard and populate it with data!')
+
+    # -- cache ---------------------------------------------------------------
+
+    @classmethod
+    def _entries(cls):
+        """``{provider_name: dict}``: request memo, else memcache, else query.
+
+        Costs nothing after the first call in a request, one memcache get
+        per request warm, and one datastore query (plus a memcache add) cold.
+        """
+        context = ndb.get_context()
+        entries = getattr(context, _CONTEXT_ATTR, None)
+        if entries is not None:
+            return entries
+        entries = memcache.get(MEMCACHE_KEY)
+        if entries is None:
+            entries = cls._load()
+            memcache.add(MEMCACHE_KEY, entries)
+        setattr(context, _CONTEXT_ATTR, entries)
+        return entries
+
+    @classmethod
+    def _load(cls):
+        entries = {}
+        for entity in cls.query().fetch():
+            if entity.provider_name is None:
+                continue
+            entries[entity.provider_name] = _entry(entity)
+        return entries
+
+    @classmethod
+    def invalidate_cache(cls):
+        """Forgets the cached entries everywhere (memcache and this request).
+
+        Called by the NDB hooks on every put and delete of an ``NDBConfig``.
+        """
+        setattr(ndb.get_context(), _CONTEXT_ATTR, None)
+        memcache.delete(MEMCACHE_KEY, seconds=INVALIDATION_LOCK_SECONDS)
+
+    def _post_put_hook(self, future):
+        self.invalidate_cache()
+
+    @classmethod
+    def _post_delete_hook(cls, key, future):
+        cls.invalidate_cache()
+
+
+def _entry(entity):
+    """The cacheable dict of one entity (no store: it is added per call)."""
+    result = entity.to_dict()
+    scope = result.get('scope')
+    if scope:
+        result['scope'] = [s.strip() for s in scope.split(',') if s.strip()]
+    else:
+        result['scope'] = None
+    if result.get('provider_id') is not None:
+        # The core reads a provider's id (used by credentials) from "id".
+        result['id'] = result['provider_id']
+    return result
+
+
+def _public(entry):
+    """A copy of a cached entry the caller may change, with a fresh store."""
+    result = copy.deepcopy(entry)
+    result['store'] = NDBOpenIDStore()
+    return result
+
+
+def ndb_config():
+    """Returns :class:`NDBConfig` after :meth:`NDBConfig.initialize`.
+
+    :raises GAEError: when the kind was empty (an "Example" entity was
+        created for you to fill in).
+    """
+    NDBConfig.initialize()
+    return NDBConfig
