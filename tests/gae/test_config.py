@@ -1,0 +1,204 @@
+# -*- coding: utf-8 -*-
+"""NDBConfig / ndb_config under the testbed stubs, with RPCs counted.
+
+RPCs are counted by an apiproxy pre-call hook (``rpc_counter`` fixture), so
+the numbers below are the API calls the code really makes.
+"""
+import sys
+
+import pytest
+import webapp2
+import webtest
+from authomatic import Authomatic
+from authomatic.adapters import Webapp2Adapter
+
+from authomatic_extras.gae import (GAEError, NDBConfig, NDBOpenIDStore,
+                                   Webapp2Session, ndb_config)
+from authomatic_extras.gae import config as config_module
+from authomatic_extras.interfaces import BaseConfig
+
+SECRET = 'test-config-secret-0123456789'
+
+
+def add_github(name='gh', scope='user:email, read:org', key='client-id'):
+    return NDBConfig(provider_name=name,
+                     class_='authomatic.providers.oauth2.GitHub',
+                     provider_id=7, consumer_key=key,
+                     consumer_secret='client-secret', scope=scope).put()
+
+
+def test_is_a_model_and_a_base_config():
+    from google.appengine.ext import ndb
+
+    assert issubclass(NDBConfig, ndb.Model)
+    assert issubclass(NDBConfig, BaseConfig)
+
+
+def test_initialize_creates_the_example_entity_and_raises(gae_testbed):
+    with pytest.raises(GAEError, match='populate it with data'):
+        ndb_config()
+    example = NDBConfig.get_by_id('Example')
+    assert example is not None
+    assert example.class_.startswith('Provider class e.g.')
+    assert NDBConfig.query().count() == 1
+    # The kind is not empty any more: no error, no second entity.
+    assert ndb_config() is NDBConfig
+    assert NDBConfig.query().count() == 1
+
+
+def test_get_returns_the_config_dict(gae_testbed):
+    add_github()
+    entry = NDBConfig.get('gh')
+    assert entry['class_'] == 'authomatic.providers.oauth2.GitHub'
+    assert entry['consumer_key'] == 'client-id'
+    assert entry['scope'] == ['user:email', 'read:org']
+    assert entry['id'] == 7 and entry['provider_id'] == 7
+    assert isinstance(entry['store'], NDBOpenIDStore)
+    assert NDBConfig.get('nope') is None
+    assert NDBConfig.get('nope', {'x': 1}) == {'x': 1}
+    # A caller changing the dict does not change the cache.
+    entry['scope'].append('evil')
+    assert NDBConfig.get('gh')['scope'] == ['user:email', 'read:org']
+
+
+def test_values_items_keys_behave_like_a_dict(gae_testbed):
+    add_github('gh')
+    add_github('gh2', scope='')
+    assert sorted(NDBConfig.keys()) == ['gh', 'gh2']
+    values = sorted(NDBConfig.values(), key=lambda v: v['provider_name'])
+    assert [v['scope'] for v in values] == [['user:email', 'read:org'], None]
+    assert dict(NDBConfig.items())['gh2']['provider_name'] == 'gh2'
+
+
+def test_an_edit_is_seen_on_the_next_request(gae_testbed, new_request):
+    key = add_github(key='old-id')
+    assert NDBConfig.get('gh')['consumer_key'] == 'old-id'
+    new_request()
+    entity = key.get()
+    entity.consumer_key = 'new-id'
+    entity.put()
+    new_request()
+    assert NDBConfig.get('gh')['consumer_key'] == 'new-id'
+    key.delete()
+    new_request()
+    assert NDBConfig.get('gh') is None
+
+
+def test_an_edit_on_another_instance_is_seen_through_memcache(
+        gae_testbed, new_request, monkeypatch):
+    add_github(key='old-id')
+    assert NDBConfig.get('gh')['consumer_key'] == 'old-id'
+    # "Another instance" writes: its hook clears memcache; our next request
+    # starts with a new NDB context and must not use anything older.
+    from google.appengine.api import memcache
+    entity = NDBConfig.query(NDBConfig.provider_name == 'gh').get()
+    entity.consumer_key = 'new-id'
+    entity.put()
+    assert memcache.get(config_module.MEMCACHE_KEY) is None
+    new_request()
+    assert NDBConfig.get('gh')['consumer_key'] == 'new-id'
+
+
+def test_rpcs_of_get_cold_warm_and_within_a_request(
+        gae_testbed, rpc_counter, new_request, monkeypatch):
+    monkeypatch.setattr(config_module, 'INVALIDATION_LOCK_SECONDS', 0)
+    add_github()
+    new_request()
+    rpc_counter.reset()
+    NDBConfig.get('gh')                       # cold
+    assert rpc_counter.datastore == 1, rpc_counter.calls   # one RunQuery
+    assert rpc_counter.calls['datastore_v3.RunQuery'] == 1
+    assert rpc_counter.memcache == 2, rpc_counter.calls    # Get + Add(Set)
+
+    rpc_counter.reset()
+    for _ in range(30):                       # same request
+        NDBConfig.get('gh')
+    assert sum(rpc_counter.calls.values()) == 0, rpc_counter.calls
+
+    new_request()
+    rpc_counter.reset()
+    for _ in range(30):                       # next request, warm
+        NDBConfig.get('gh')
+    assert rpc_counter.datastore == 0, rpc_counter.calls
+    assert rpc_counter.memcache == 1, rpc_counter.calls
+
+
+# -- whole login steps through a real webapp2 app: upstream pattern vs ours
+
+
+@pytest.fixture
+def upstream_gae(gae_testbed):
+    """Upstream's ``authomatic.extras.gae`` (needs python3-openid).
+
+    It registers NDB kinds named like ours ("NDBConfig"); the kind map is
+    restored afterwards so the rest of the session uses our models.
+    """
+    from google.appengine.ext import ndb
+
+    saved = dict(ndb.Model._kind_map)
+    module = __import__('authomatic.extras.gae', fromlist=['ndb_config'])
+    try:
+        yield module
+    finally:
+        ndb.Model._kind_map.clear()
+        ndb.Model._kind_map.update(saved)
+
+
+def login_app(config_factory, session_class):
+    class Login(webapp2.RequestHandler):
+        def get(self, name):
+            authomatic = Authomatic(config=config_factory(), secret=SECRET)
+            session = session_class(self, secret=SECRET)
+            result = authomatic.login(Webapp2Adapter(self), name,
+                                      session=session,
+                                      session_saver=session.save)
+            if result and result.error:
+                self.response.write('error: %s' % result.error)
+
+    return webtest.TestApp(webapp2.WSGIApplication(
+        [webapp2.Route('/login/<name>', Login)]))
+
+
+def count_login_step(app, rpc_counter, new_request):
+    new_request()
+    rpc_counter.reset()
+    response = app.get('/login/gh')
+    assert response.status_int == 302
+    assert response.location.startswith(
+        'https://github.com/login/oauth/authorize?')
+    return dict(rpc_counter.calls)
+
+
+def test_login_step_rpcs_upstream_pattern_vs_ours(
+        gae_testbed, rpc_counter, new_request, upstream_gae, monkeypatch,
+        record_property):
+    monkeypatch.setattr(config_module, 'INVALIDATION_LOCK_SECONDS', 0)
+    add_github()
+
+    upstream = login_app(upstream_gae.ndb_config, upstream_gae.Webapp2Session)
+    upstream_cold = count_login_step(upstream, rpc_counter, new_request)
+    upstream_warm = count_login_step(upstream, rpc_counter, new_request)
+
+    from google.appengine.api import memcache
+    memcache.flush_all()
+    ours = login_app(ndb_config, Webapp2Session)
+    ours_cold = count_login_step(ours, rpc_counter, new_request)
+    ours_warm = count_login_step(ours, rpc_counter, new_request)
+
+    def ds(calls):
+        return sum(n for k, n in calls.items() if k.startswith('datastore'))
+
+    numbers = {'upstream_cold': upstream_cold, 'upstream_warm': upstream_warm,
+               'ours_cold': ours_cold, 'ours_warm': ours_warm}
+    record_property('rpcs_per_login_step', numbers)
+    sys.stderr.write('RPCs per login step: %r\n' % (numbers,))
+
+    # Upstream: initialize() fetches the kind, then one query per get().
+    assert ds(upstream_cold) >= 20 and ds(upstream_warm) == ds(upstream_cold)
+    # Ours: one query cold, nothing warm.
+    assert ds(ours_cold) == 1
+    assert ds(ours_warm) == 0
+    # Warm: the config's one memcache Get; the memcache session backend's
+    # Get (the browser now has a session cookie) and Set.
+    assert ours_warm == {'memcache.Get': 2, 'memcache.Set': 1}, ours_warm
+    assert upstream_warm['memcache.Get'] == 1   # the session's only
