@@ -1,0 +1,174 @@
+"""The Flask app (Authlib authorization server) behind LocalOAuth2Server."""
+import logging
+
+from authlib.common.security import generate_token
+from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
+from authlib.integrations.flask_oauth2 import current_token
+from authlib.oauth2 import OAuth2Error
+from authlib.oauth2.rfc6749 import grants
+from authlib.oauth2.rfc6749.errors import InvalidRequestError
+from authlib.oauth2.rfc6750 import BearerTokenGenerator, BearerTokenValidator
+from authlib.oauth2.rfc7636 import CodeChallenge
+from flask import Flask, jsonify, request
+
+from ._base import CONSENT_HEADERS, render_consent_page
+from .oauth2_server import _AuthorizationCode
+
+_log = logging.getLogger('authomatic_extras.testing')
+
+_AUTH_METHODS = ['client_secret_basic', 'client_secret_post']
+
+
+class _CodeChallenge(CodeChallenge):
+    """PKCE that can be made mandatory for confidential clients too."""
+
+    def __init__(self, local):
+        super(_CodeChallenge, self).__init__(required=True)
+        self.local = local
+
+    def validate_code_challenge(self, grant, redirect_uri):
+        payload = grant.request.payload.data
+        if self.local.require_pkce and not payload.get('code_challenge'):
+            raise InvalidRequestError(
+                "This server requires PKCE: missing 'code_challenge'.",
+                redirect_uri=redirect_uri, state=grant.request.payload.state)
+        return super(_CodeChallenge, self).validate_code_challenge(grant, redirect_uri)
+
+
+class _AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
+    TOKEN_ENDPOINT_AUTH_METHODS = _AUTH_METHODS
+
+    def save_authorization_code(self, code, request):
+        payload = request.payload.data
+        self.server.local._save_code(_AuthorizationCode(
+            code, request.client.client_id, request.payload.redirect_uri,
+            request.payload.scope or '', request.user,
+            payload.get('code_challenge'), payload.get('code_challenge_method')))
+
+    def query_authorization_code(self, code, client):
+        found = self.server.local._pop_code(code, client)
+        if found is not None and not found.is_expired():
+            return found
+        return None
+
+    def delete_authorization_code(self, authorization_code):
+        self.server.local._delete_code(authorization_code)
+
+    def authenticate_user(self, authorization_code):
+        return authorization_code.user
+
+
+class _RefreshTokenGrant(grants.RefreshTokenGrant):
+    TOKEN_ENDPOINT_AUTH_METHODS = _AUTH_METHODS
+    INCLUDE_NEW_REFRESH_TOKEN = True
+
+    def authenticate_refresh_token(self, refresh_token):
+        return self.server.local._find_refresh(refresh_token)
+
+    def authenticate_user(self, refresh_token):
+        return refresh_token.user
+
+    def revoke_old_credential(self, refresh_token):
+        refresh_token.revoked = True
+
+
+class _LocalAuthorizationServer(AuthorizationServer):
+    local = None
+
+
+def create_app(local):
+    """Build the Flask app serving ``local`` (a LocalOAuth2Server)."""
+    app = Flask('authomatic_extras.testing.oauth2')
+    app.config['OAUTH2_REFRESH_TOKEN_GENERATOR'] = True
+
+    server = _LocalAuthorizationServer(
+        app, query_client=local.get_client, save_token=local._save_token)
+    server.local = local
+
+    def expires_in(client, grant_type):
+        return local.expires_in
+
+    def refresh_generator(*args, **kwargs):
+        return generate_token(48) if local.issue_refresh_tokens else None
+
+    server.register_token_generator('default', BearerTokenGenerator(
+        lambda *a, **kw: generate_token(42), refresh_generator, expires_in))
+    server.register_grant(_AuthorizationCodeGrant, [_CodeChallenge(local)])
+    server.register_grant(_RefreshTokenGrant)
+
+    class _Validator(BearerTokenValidator):
+        def authenticate_token(self, token_string):
+            return local._find_token(token_string)
+
+    require_oauth = ResourceProtector()
+    require_oauth.register_token_validator(_Validator())
+
+    @app.route('/authorize', methods=['GET', 'POST'])
+    def authorize():
+        faulty = local._check_fault('authorize')
+        if faulty is not None:
+            return faulty
+        try:
+            grant = server.get_consent_grant(end_user=None)
+        except OAuth2Error as error:
+            if error.redirect_uri:
+                return server.handle_error_response(None, error)
+            body = ('<!DOCTYPE html><title>Invalid request</title>'
+                    '<h1>Invalid authorization request</h1><p id="error">{0}: {1}</p>')
+            return body.format(error.error, error.get_error_description()), 400
+        if request.method == 'GET':
+            return render_consent_page(
+                title='Sign in with the local OAuth 2.0 provider',
+                client=grant.client.client_id, users=local.users.all(),
+                server='LocalOAuth2Server at ' + local.url,
+                purpose=('use: ' + grant.request.payload.scope)
+                if grant.request.payload.scope else ''), 200, CONSENT_HEADERS
+        user = None
+        if request.form.get('decision') == 'allow':
+            user = local.users.get(request.form.get('username', ''))
+            if user is None:
+                return ('<!DOCTYPE html><title>Unknown user</title>'
+                        '<h1>Unknown user</h1>'), 400
+        return server.create_authorization_response(grant=grant, grant_user=user)
+
+    @app.route('/token', methods=['POST'])
+    def token():
+        faulty = local._check_fault('token')
+        if faulty is not None:
+            return faulty
+        return server.create_token_response()
+
+    @require_oauth()
+    def protected_userinfo():
+        return jsonify(current_token.user.claims())
+
+    @app.route('/userinfo')
+    def userinfo():
+        faulty = local._check_fault('userinfo')
+        if faulty is not None:
+            return faulty
+        return protected_userinfo()
+
+    @app.route('/.well-known/openid-configuration')
+    def metadata():
+        base = local.url
+        return jsonify({
+            'issuer': base,
+            'authorization_endpoint': base + '/authorize',
+            'token_endpoint': base + '/token',
+            'userinfo_endpoint': base + '/userinfo',
+            'response_types_supported': ['code'],
+            'grant_types_supported': ['authorization_code', 'refresh_token'],
+            'code_challenge_methods_supported': ['S256', 'plain'],
+            'token_endpoint_auth_methods_supported': _AUTH_METHODS,
+            'scopes_supported': ['openid', 'profile', 'email'],
+            'claims_supported': ['sub', 'name', 'email', 'preferred_username'],
+        })
+
+    @app.route('/')
+    def index():
+        return ('<!DOCTYPE html><title>LocalOAuth2Server</title>'
+                '<h1>LocalOAuth2Server</h1><p>Users: {0}</p>').format(
+                    ', '.join(u.username for u in local.users.all()))
+
+    return app

@@ -1,0 +1,260 @@
+"""Provider classes of the authomatic core for the local test servers.
+
+Use them through the servers' ``config_entry()``; written by hand a config
+entry looks like this::
+
+    from authomatic_extras.testing.providers import LocalOAuth2
+
+    CONFIG = {
+        'local': {
+            'class_': LocalOAuth2,          # or its dotted path as a string
+            'id': 1,                        # needed to serialize credentials
+            'consumer_key': 'local-client',
+            'consumer_secret': 'local-secret',
+            'scope': ['openid', 'profile', 'email'],
+            'provider_url': 'http://127.0.0.1:8765',
+        },
+    }
+
+Config keys understood besides the core's own:
+
+``provider_url``
+    Base URL of the local server (required); ports vary per run, so the
+    endpoints are derived from it rather than fixed on the class.
+``fetch_user_info``
+    ``True`` (default): the login fetches the user info endpoint itself, so
+    ``result.user`` arrives with ``id``, ``name``, ``email`` and
+    ``username`` and a failing user info endpoint ends the login with
+    ``result.error``. ``False``: behave like the core's providers (call
+    ``result.user.update()`` yourself).
+``pkce`` (OAuth 2.0 only)
+    ``True`` (default): send a PKCE ``S256`` code challenge; the verifier is
+    kept in the login session.
+``timeout``
+    Seconds to wait for each back-channel request (token, user info). The
+    core's HTTP client has none; when set, a request that takes longer ends
+    the login with a ``FetchError`` in ``result.error`` (the abandoned request
+    finishes in a background thread). Default: no timeout, as in the core.
+
+This module follows the core's rules for provider classes: it defines
+``PROVIDER_ID_MAP``, and the protocol classes ``OAuth2`` and ``OAuth1`` (the
+first base of each class) are importable from it, because serialized
+credentials name ``authomatic_extras.testing.providers.OAuth2``.
+"""
+import base64
+import hashlib
+import secrets
+import threading
+
+from authomatic import core
+from authomatic.exceptions import ConfigError, FailureError, FetchError
+from authomatic.providers.oauth1 import OAuth1
+from authomatic.providers.oauth2 import OAuth2
+
+__all__ = ['LocalOAuth2', 'LocalOAuth1', 'OAuth2', 'OAuth1', 'PROVIDER_ID_MAP',
+           'pkce_challenge']
+
+
+def pkce_challenge(verifier):
+    """Return the PKCE ``S256`` code challenge of ``verifier`` (RFC 7636)."""
+    digest = hashlib.sha256(verifier.encode('ascii')).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b'=').decode('ascii')
+
+
+def _parse_user(user, data):
+    get = getattr(data, 'get', None)
+    if get is None or not isinstance(data, dict):
+        return user
+    user.id = get('sub') or user.id
+    user.username = get('preferred_username') or user.username
+    user.name = get('name') or user.name
+    user.email = get('email') or user.email
+    return user
+
+
+def _base_url(provider, kwargs):
+    url = provider._kwarg(kwargs, 'provider_url')
+    if not url:
+        raise ConfigError('The config entry of provider "{0}" needs a '
+                          '"provider_url" (the local server\'s url).'.format(
+                              provider.name))
+    return url.rstrip('/')
+
+
+def _fetch_with_timeout(fetch, timeout, args, kwargs):
+    """Run the core's ``_fetch`` and give up after ``timeout`` seconds."""
+    if not timeout:
+        return fetch(*args, **kwargs)
+    box = {}
+
+    def run():
+        try:
+            box['response'] = fetch(*args, **kwargs)
+        except Exception as error:  # handed over to the caller below
+            box['error'] = error
+
+    thread = threading.Thread(target=run, name='authomatic-fetch', daemon=True)
+    thread.start()
+    thread.join(float(timeout))
+    if thread.is_alive():
+        raise FetchError('Fetching URL timed out after {0} s'.format(timeout),
+                         url=args[0] if args else kwargs.get('url'))
+    if 'error' in box:
+        raise box['error']
+    return box['response']
+
+
+def _fetch_user_info(provider):
+    """Fetch the user info endpoint during the login (inside the core's
+    ``login_decorator``, so failures become ``result.error``)."""
+    response = provider._access_user_info()
+    data = response.data
+    if (response.status != 200 or not isinstance(data, dict)
+            or not data.get('sub')):
+        raise FailureError(
+            'Failed to fetch user info from {0}! HTTP status: {1}.'.format(
+                provider.user_info_url, response.status),
+            original_message=_safe_content(response),
+            status=response.status, url=provider.user_info_url)
+    return response
+
+
+def _safe_content(response):
+    try:
+        return response.content
+    except Exception:  # undecodable junk
+        return '<undecodable content>'
+
+
+_SUPPORTED = core.SupportedUserAttributes(id=True, name=True, email=True,
+                                          username=True)
+
+
+class LocalOAuth2(OAuth2):
+    """OAuth 2.0 provider for :class:`~authomatic_extras.testing.LocalOAuth2Server`.
+
+    Authorization code flow with PKCE (``S256``), space-separated scopes,
+    and a user parser mapping ``sub`` to ``id``, ``name``, ``email`` and
+    ``preferred_username`` to ``username``. Works for
+    ``Authomatic.credentials()``, ``Authomatic.access()`` and
+    ``credentials.refresh()`` (``refresh_token`` grant), since every URL is
+    derived from the config entry's ``provider_url``.
+    """
+
+    supported_user_attributes = _SUPPORTED
+
+    def __init__(self, *args, **kwargs):
+        super(LocalOAuth2, self).__init__(*args, **kwargs)
+        self.provider_url = _base_url(self, kwargs)
+        self.pkce = self._kwarg(kwargs, 'pkce', True)
+        self.fetch_user_info = self._kwarg(kwargs, 'fetch_user_info', True)
+        self.timeout = self._kwarg(kwargs, 'timeout')
+
+    @property
+    def user_authorization_url(self):
+        return self.provider_url + '/authorize'
+
+    @property
+    def access_token_url(self):
+        return self.provider_url + '/token'
+
+    @property
+    def user_info_url(self):
+        return self.provider_url + '/userinfo'
+
+    def _x_scope_parser(self, scope):
+        # RFC 6749 section 3.3: space-delimited.
+        if isinstance(scope, str):
+            return scope
+        return ' '.join(scope) if scope else ''
+
+    @staticmethod
+    def _x_user_parser(user, data):
+        return _parse_user(user, data)
+
+    def login(self):
+        if self.pkce:
+            params = self.params
+            if not params or (len(params) == 1 and 'user_state' in params):
+                # Phase 1: a fresh verifier per login, kept in the session.
+                verifier = secrets.token_urlsafe(48)
+                self._session_set('pkce_verifier', verifier)
+                self.user_authorization_params = dict(
+                    self.user_authorization_params,
+                    code_challenge=pkce_challenge(verifier),
+                    code_challenge_method='S256')
+            elif params.get('code'):
+                verifier = self._session_get('pkce_verifier')
+                if verifier:
+                    self.access_token_params = dict(
+                        self.access_token_params, code_verifier=verifier)
+        return super(LocalOAuth2, self).login()
+
+    def _update_or_create_user(self, data, credentials=None, content=None):
+        user = super(LocalOAuth2, self)._update_or_create_user(
+            data, credentials, content)
+        if credentials is not None and self.fetch_user_info:
+            response = _fetch_user_info(self)
+            user = super(LocalOAuth2, self)._update_or_create_user(
+                response.data, content=response.content)
+        return user
+
+    def _fetch(self, *args, **kwargs):
+        return _fetch_with_timeout(super(LocalOAuth2, self)._fetch,
+                                   self.timeout, args, kwargs)
+
+
+class LocalOAuth1(OAuth1):
+    """OAuth 1.0a provider for :class:`~authomatic_extras.testing.LocalOAuth1Server`.
+
+    HMAC-SHA1 signatures, endpoints under the config entry's
+    ``provider_url`` (``/oauth/request_token``, ``/oauth/authorize``,
+    ``/oauth/access_token``, ``/userinfo``), same user parser as
+    :class:`LocalOAuth2`.
+    """
+
+    supported_user_attributes = _SUPPORTED
+
+    def __init__(self, *args, **kwargs):
+        super(LocalOAuth1, self).__init__(*args, **kwargs)
+        self.provider_url = _base_url(self, kwargs)
+        self.fetch_user_info = self._kwarg(kwargs, 'fetch_user_info', True)
+        self.timeout = self._kwarg(kwargs, 'timeout')
+
+    @property
+    def request_token_url(self):
+        return self.provider_url + '/oauth/request_token'
+
+    @property
+    def user_authorization_url(self):
+        return self.provider_url + '/oauth/authorize'
+
+    @property
+    def access_token_url(self):
+        return self.provider_url + '/oauth/access_token'
+
+    @property
+    def user_info_url(self):
+        return self.provider_url + '/userinfo'
+
+    @staticmethod
+    def _x_user_parser(user, data):
+        return _parse_user(user, data)
+
+    def _update_or_create_user(self, data, credentials=None, content=None):
+        user = super(LocalOAuth1, self)._update_or_create_user(
+            data, credentials, content)
+        if credentials is not None and self.fetch_user_info:
+            response = _fetch_user_info(self)
+            user = super(LocalOAuth1, self)._update_or_create_user(
+                response.data, content=response.content)
+        return user
+
+    def _fetch(self, *args, **kwargs):
+        return _fetch_with_timeout(super(LocalOAuth1, self)._fetch,
+                                   self.timeout, args, kwargs)
+
+
+#: Provider classes of this module, in the order the core uses to compute
+#: ``type_id`` of serialized credentials. Append only.
+PROVIDER_ID_MAP = [LocalOAuth2, LocalOAuth1]
