@@ -229,6 +229,9 @@ class LocalServerBase(object):
 
     _fault_endpoints = ()
 
+    #: Called with the server once it listens, in :meth:`serve_forever`.
+    on_bind = None
+
     def __init__(self, users=None, host='127.0.0.1', port=0):
         self.host = host
         self.port = port
@@ -323,6 +326,8 @@ class LocalServerBase(object):
         server = _make_wsgi_server(self.host, self.port, self.wsgi_app)
         self.port = server.server_port
         self._server = server
+        if self.on_bind is not None:
+            self.on_bind(self)
         try:
             server.serve_forever()
         finally:

@@ -107,10 +107,19 @@ def _fetch_with_timeout(fetch, timeout, args, kwargs):
 def _fetch_user_info(provider):
     """Fetch the user info endpoint during the login (inside the core's
     ``login_decorator``, so failures become ``result.error``)."""
-    response = provider._access_user_info()
-    data = response.data
+    try:
+        response = provider._access_user_info()
+    except Exception:
+        provider.user = None
+        raise
+    try:
+        data = response.data
+    except Exception:  # e.g. binary junk the core's parser cannot decode
+        data = None
     if (response.status != 200 or not isinstance(data, dict)
             or not data.get('sub')):
+        # No half-made user in result.user next to result.error.
+        provider.user = None
         raise FailureError(
             'Failed to fetch user info from {0}! HTTP status: {1}.'.format(
                 provider.user_info_url, response.status),
