@@ -44,13 +44,18 @@ class _NDBConfigMeta(ndb.MetaModel, abc.ABCMeta):
     """ndb's model metaclass combined with the ABC metaclass of BaseConfig."""
 
 
-class NDBConfig(six.with_metaclass(_NDBConfigMeta, ndb.Model, BaseConfig)):
+class NDBConfig(six.with_metaclass(_NDBConfigMeta, ndb.Expando, BaseConfig)):
     """|gae| NDB based config: one entity per provider.
 
     ``get(name)`` returns the dict the authomatic core wants for the entity
     whose ``provider_name`` is ``name``: its properties, ``scope`` split at
     commas into a list, ``id`` (from ``provider_id``) and ``store`` (an
     :class:`~authomatic_extras.gae.openid.NDBOpenIDStore`).
+
+    An ``ndb.Expando`` (upstream: ``ndb.Model``, whose entities load
+    unchanged): any other keyword a provider reads from its config entry,
+    such as ``provider_url`` or ``timeout``, can be stored as a dynamic
+    property and is returned in the dict.
     """
 
     # General properties

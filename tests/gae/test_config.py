@@ -61,6 +61,15 @@ def test_get_returns_the_config_dict(gae_testbed):
     assert NDBConfig.get('gh')['scope'] == ['user:email', 'read:org']
 
 
+def test_extra_keys_are_stored_as_dynamic_properties(gae_testbed):
+    NDBConfig(provider_name='local',
+              class_='authomatic_extras.testing.providers.LocalOAuth2',
+              provider_url='http://127.0.0.1:9/', timeout=5).put()
+    entry = NDBConfig.get('local')
+    assert entry['provider_url'] == 'http://127.0.0.1:9/'
+    assert entry['timeout'] == 5
+
+
 def test_values_items_keys_behave_like_a_dict(gae_testbed):
     add_github('gh')
     add_github('gh2', scope='')
