@@ -253,6 +253,15 @@ class LocalOAuth1(OAuth1):
     def _update_or_create_user(self, data, credentials=None, content=None):
         user = super(LocalOAuth1, self)._update_or_create_user(
             data, credentials, content)
+        if credentials is not None and not (credentials.token
+                                            and credentials.token_secret):
+            # The core accepts any 2xx access token response, even one
+            # without a token.
+            self.user = None
+            raise FailureError(
+                'The access token response from {0} has no oauth_token and '
+                'oauth_token_secret!'.format(self.access_token_url),
+                url=self.access_token_url)
         if credentials is not None and self.fetch_user_info:
             response = _fetch_user_info(self)
             user = super(LocalOAuth1, self)._update_or_create_user(
