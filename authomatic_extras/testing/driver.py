@@ -171,8 +171,9 @@ def _drive(start_url, send_for, username, decision, max_hops):
         location = reply.headers.get('Location')
         consent = bool(reply.headers.get(CONSENT_HEADER))
         form = None
-        if not consent and reply.status == 200 and 'html' in (
-                reply.headers.get('Content-Type') or 'text/html'):
+        if not consent and reply.status == 200:
+            # Not by Content-Type: the core writes its OpenID form into
+            # whatever response the app gave it (text/plain by default).
             form = _autosubmit_form(reply.text, url)
         hops.append(Hop(method, url, reply.status, location, consent, form is not None))
         if reply.status in _REDIRECTS and location:
