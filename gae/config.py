@@ -175,6 +175,12 @@ class NDBConfig(six.with_metaclass(_NDBConfigMeta, ndb.Expando, BaseConfig)):
 def _entry(entity):
     """The cacheable dict of one entity (no store: it is added per call)."""
     result = entity.to_dict()
+    if not six.PY2:
+        # On Python 3, NDB reads dynamic (Expando) string properties back as
+        # bytes; the core wants text.
+        for name, value in list(result.items()):
+            if isinstance(value, bytes):
+                result[name] = value.decode('utf-8')
     scope = result.get('scope')
     if scope:
         result['scope'] = [s.strip() for s in scope.split(',') if s.strip()]

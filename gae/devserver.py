@@ -100,10 +100,11 @@ class AppYaml(object):
         with io.open(self.path, encoding='utf-8') as stream:
             text = stream.read()
         self._lines = _line_index(text, self.path)
+        self._precheck(text)
         try:
             info = appinfo.LoadSingleAppInfo(text)
         except (validation.Error, yaml_errors.Error, ValueError) as error:
-            raise AppYamlError('%s: %s' % (self.path, _one_line(error)))
+            raise _sdk_error(self.path, error)
         self.info = info
         self.application = info.application
         self.env_variables = dict(info.env_variables or {})
@@ -120,6 +121,26 @@ class AppYaml(object):
             self.handlers.append(self._check_handler(index, url_map))
         if not self.handlers:
             raise AppYamlError('%s: no handlers to serve' % self.path)
+
+    def _precheck(self, text):
+        """Refusals found before the SDK's validation, with exact lines."""
+        import yaml
+
+        raw = yaml.safe_load(text)
+        if not isinstance(raw, dict):
+            raise AppYamlError('%s: not an app.yaml mapping' % self.path)
+        runtime = raw.get('runtime')
+        if runtime != 'python27':
+            raise self.error(('runtime',), 'runtime %r: this dev server '
+                             'serves only the gen-1 python27 runtime'
+                             % (runtime,))
+        for index, entry in enumerate(raw.get('handlers') or []):
+            script = entry.get('script') if isinstance(entry, dict) else None
+            if isinstance(script, six.string_types) and script.endswith('.py'):
+                raise self.error(('handlers', index, 'script'), 'script %r '
+                                 'is a CGI script; this dev server (like '
+                                 'threadsafe python27) needs a WSGI app, '
+                                 'e.g. main.app' % script)
 
     def line_of(self, keys):
         """1-based line of a key path such as ``('handlers', 2, 'script')``."""
@@ -148,9 +169,20 @@ class AppYaml(object):
         if handler.login not in ('optional', 'required', 'admin'):
             raise self.error(where + ('login',), 'login %r not supported'
                              % handler.login)
-        if handler.script:
-            handler.app = self._import(where, handler.script)
         return handler
+
+    def load_apps(self):
+        """Imports the WSGI apps of the script handlers.
+
+        Call it with the stubs active and ``env_variables`` applied, as the
+        runtime imports them (:class:`DevServer` does).
+
+        :raises AppYamlError: naming the line of a script that cannot load.
+        """
+        for index, handler in enumerate(self.handlers):
+            if handler.script and handler.app is None:
+                handler.app = self._import(('handlers', index),
+                                           handler.script)
 
     def _import(self, where, script):
         module_name, _, attr = script.rpartition('.')
@@ -163,6 +195,16 @@ class AppYaml(object):
             raise self.error(where + ('script',), 'cannot load script %r: '
                              '%s: %s' % (script, type(error).__name__,
                                          _one_line(error)))
+
+
+def _sdk_error(path, error):
+    """The SDK's validation error as ``path, line N: message``."""
+    text = _one_line(error)
+    match = re.search(r'^(.*?) in "<[^>]*>", line (\d+)', text)
+    if match:
+        return AppYamlError('%s, line %s: %s' % (path, match.group(2),
+                                                  match.group(1)))
+    return AppYamlError('%s: %s' % (path, text))
 
 
 def _one_line(error):
@@ -233,7 +275,9 @@ class open_storage(object):
         bed.init_user_stub(
             login_url=self.login_url,
             logout_url=LOGIN_PATH + '?action=Logout&continue=%s')
-        ndb.get_context().clear_cache()
+        # A fresh NDB context: nothing cached from before the stubs changed.
+        ndb.set_context(None)
+        os.environ.pop('__CONTEXT__', None)
         self.testbed = bed
         return self
 
@@ -528,6 +572,12 @@ def main(argv=None):
     storage = args.storage_path or _default_storage(application)
     server = DevServer(config, storage, application)
     server.start_stubs()
+    try:
+        config.load_apps()
+    except AppYamlError as error:
+        server.stop_stubs()
+        sys.stderr.write('devserver: refusing app.yaml: %s\n' % error)
+        return 2
 
     from waitress import create_server
 

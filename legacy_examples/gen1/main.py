@@ -29,8 +29,6 @@ from authomatic.adapters import Webapp2Adapter
 from authomatic_extras.gae import GAEError, NDBConfig, Webapp2Session, \
     ndb_config
 
-# Set in app.yaml's env_variables; never logged.
-SECRET = os.environ.get('AUTHOMATIC_SECRET', '')
 
 PAGE = (u'<!DOCTYPE html><html><head><meta charset="utf-8">'
         u'<title>{title}</title>'
@@ -46,10 +44,12 @@ def page(handler, title, body, status=200):
 
 
 def secret():
-    if len(SECRET) < 16:
+    """The session/state secret from app.yaml's env_variables (not logged)."""
+    value = os.environ.get('AUTHOMATIC_SECRET', '')
+    if len(value) < 16:
         raise GAEError('Set AUTHOMATIC_SECRET (16+ characters) in app.yaml\'s '
                        'env_variables.')
-    return SECRET
+    return value
 
 
 class Home(webapp2.RequestHandler):

@@ -34,7 +34,7 @@ def gae_testbed():
     bed.init_datastore_v3_stub(consistency_policy=policy)
     bed.init_memcache_stub()
     bed.init_user_stub()
-    ndb.get_context().clear_cache()
+    new_request_context()  # no NDB context (nor its memo) from an earlier test
     try:
         yield bed
     finally:

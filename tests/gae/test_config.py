@@ -61,10 +61,14 @@ def test_get_returns_the_config_dict(gae_testbed):
     assert NDBConfig.get('gh')['scope'] == ['user:email', 'read:org']
 
 
-def test_extra_keys_are_stored_as_dynamic_properties(gae_testbed):
+def test_extra_keys_are_stored_as_dynamic_properties(gae_testbed,
+                                                     new_request):
     NDBConfig(provider_name='local',
               class_='authomatic_extras.testing.providers.LocalOAuth2',
               provider_url='http://127.0.0.1:9/', timeout=5).put()
+    new_request()
+    from google.appengine.ext import ndb
+    ndb.get_context().clear_cache()   # read back from the datastore
     entry = NDBConfig.get('local')
     assert entry['provider_url'] == 'http://127.0.0.1:9/'
     assert entry['timeout'] == 5

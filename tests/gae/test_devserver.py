@@ -1,0 +1,275 @@
+# -*- coding: utf-8 -*-
+"""The app.yaml dev server: refusals, and the example app over real HTTP.
+
+The end-to-end tests run ``python -m authomatic_extras.gae.devserver`` as a
+subprocess on a free port, with the datastore on disk in a temporary
+storage path, and log in with ``requests`` against a real local OAuth 2.0
+provider (``authomatic_extras.testing.LocalOAuth2Server``).
+"""
+import os
+import select
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+import requests
+
+from authomatic_extras.gae import devserver
+from authomatic_extras.gae.devserver import AppYaml, AppYamlError
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+APP_YAML = os.path.join(REPO, 'app.yaml')
+APPLICATION = 'dev~gen1-e2e-test'
+LOCAL_CLASS = 'authomatic_extras.testing.providers.LocalOAuth2'
+
+
+# -- refusals ----------------------------------------------------------------
+
+
+def write_yaml(tmp_path, text):
+    path = tmp_path / 'app.yaml'
+    path.write_text(textwrap.dedent(text).lstrip())
+    return str(path)
+
+
+@pytest.mark.parametrize('text, line, words', [
+    ("""
+     runtime: python39
+     handlers:
+     - url: /.*
+       script: auto
+     """, 1, "runtime 'python39'"),
+    ("""
+     runtime: python27
+     api_version: 1
+     threadsafe: false
+     handlers:
+     - url: /static
+       static_dir: static
+     - url: /.*
+       script: main.py
+     """, 8, "script 'main.py' is a CGI script"),
+    ("""
+     runtime: python27
+     api_version: 1
+     threadsafe: true
+     handlers:
+     - url: /.*
+       script: no_such_module_here.app
+     """, 6, "cannot load script 'no_such_module_here.app'"),
+    ("""
+     runtime: python27
+     api_version: 1
+     threadsafe: true
+     builtins:
+     - deferred: on
+     handlers:
+     - url: /.*
+       script: main.app
+     """, 4, 'builtins: not supported'),
+])
+def test_refuses_what_it_cannot_serve_naming_the_line(tmp_path, text, line,
+                                                      words):
+    path = write_yaml(tmp_path, text)
+    with pytest.raises(AppYamlError) as caught:
+        AppYaml(path).load_apps()
+    message = str(caught.value)
+    assert 'line %d:' % line in message, message
+    assert words in message, message
+
+
+def test_cli_refusal_is_a_message_not_a_traceback(tmp_path):
+    path = write_yaml(tmp_path, """
+        runtime: python27
+        api_version: 1
+        threadsafe: true
+        handlers:
+        - url: /.*
+          script: hello.py
+        """)
+    proc = subprocess.run(
+        [sys.executable, '-m', 'authomatic_extras.gae.devserver', path,
+         '--port', '0', '--storage-path', str(tmp_path / 'st')],
+        capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert 'refusing app.yaml' in proc.stderr and 'line 6' in proc.stderr
+    assert 'Traceback' not in proc.stderr
+
+
+def test_parses_the_repository_app_yaml():
+    config = AppYaml(APP_YAML)   # parsed and checked; no app imported
+    assert all(h.app is None for h in config.handlers)
+    assert config.info.runtime == 'python27'
+    assert config.info.threadsafe is True
+    assert [h.script or h.static_dir or h.static_files
+            for h in config.handlers] == [
+        'legacy_examples/gen1/static', 'legacy_examples/gen1/static/\\1',
+        'legacy_examples.gen1.main.app']
+
+
+# -- the server as a subprocess ---------------------------------------------
+
+
+class RunningDevServer(object):
+    def __init__(self, storage, app_yaml=APP_YAML):
+        self.proc = subprocess.Popen(
+            [sys.executable, '-u', '-m', 'authomatic_extras.gae.devserver',
+             app_yaml, '--port', '0', '--storage-path', storage,
+             '--application', APPLICATION],
+            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        deadline = time.time() + 60
+        line = b''
+        while time.time() < deadline:
+            ready, _, _ = select.select([self.proc.stdout], [], [], 1)
+            if ready:
+                line = self.proc.stdout.readline()
+                break
+            if self.proc.poll() is not None:
+                break
+        if not line.startswith(b'Serving'):
+            self.stop()
+            raise AssertionError('dev server did not start: %r %r' % (
+                line, self.proc.stderr.read()))
+        self.url = line.split(b' at ')[1].split()[0].decode().rstrip('/')
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc.stdout.close()
+        self.proc.stderr.close()
+        return self.proc.returncode
+
+
+@pytest.fixture
+def oauth2_provider():
+    from authomatic_extras.testing import LocalOAuth2Server
+
+    server = LocalOAuth2Server()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def seed_config(storage, provider):
+    """Store the provider's config entry in the dev server's datastore."""
+    from authomatic_extras.gae import NDBConfig
+
+    entry = provider.config_entry(id=1)
+    with devserver.open_storage(storage, APPLICATION):
+        NDBConfig(id='local', provider_name='local', class_=LOCAL_CLASS,
+                  provider_id=entry['id'],
+                  consumer_key=entry['consumer_key'],
+                  consumer_secret=entry['consumer_secret'],
+                  scope=', '.join(entry['scope']),
+                  provider_url=entry['provider_url']).put()
+
+
+def test_example_app_logs_in_over_http_and_config_survives_restart(
+        tmp_path, oauth2_provider):
+    from authomatic_extras.testing import login_with_requests
+
+    storage = str(tmp_path / 'storage')
+    seed_config(storage, oauth2_provider)
+
+    server = RunningDevServer(storage)
+    try:
+        home = requests.get(server.url + '/', timeout=30)
+        assert home.status_code == 200
+        assert 'href="/login/local"' in home.text
+        trip = login_with_requests(server.url + '/login/local')
+        assert trip.response.status_code == 200
+        assert 'Hello Alice Liddell (alice@example.org)' in trip.response.text
+        assert trip.consent_hops
+        # Static handlers of app.yaml.
+        css = requests.get(server.url + '/static/style.css', timeout=30)
+        assert css.status_code == 200
+        assert css.headers['Content-Type'] == 'text/css'
+        robots = requests.get(server.url + '/robots.txt', timeout=30)
+        assert robots.text.startswith('User-agent')
+        assert requests.get(server.url + '/static/..%2f..%2f..%2fapp.yaml',
+                            timeout=30).status_code == 404
+    finally:
+        assert server.stop() == 0
+
+    # A new process on the same storage path: the config entity is there.
+    with devserver.open_storage(storage, APPLICATION):
+        from authomatic_extras.gae import NDBConfig
+        assert NDBConfig.get_by_id('local') is not None
+        stored = NDBConfig.get('local')
+        assert stored['consumer_key'] == \
+            oauth2_provider.default_client.client_id
+        assert stored['provider_url'] == oauth2_provider.url
+
+    server = RunningDevServer(storage)
+    try:
+        assert 'href="/login/local"' in requests.get(
+            server.url + '/', timeout=30).text
+        trip = login_with_requests(server.url + '/login/local',
+                                   username='bob')
+        assert 'Hello Bob Marley (bob@example.org)' in trip.response.text
+    finally:
+        server.stop()
+
+
+def test_first_visit_creates_the_example_entity(tmp_path):
+    storage = str(tmp_path / 'storage')
+    server = RunningDevServer(storage)
+    try:
+        response = requests.get(server.url + '/login/local', timeout=30)
+        assert response.status_code == 503
+        assert 'populate it with data' in response.text
+        assert 'Traceback' not in response.text
+    finally:
+        server.stop()
+    with devserver.open_storage(storage, APPLICATION):
+        from authomatic_extras.gae import NDBConfig
+        assert NDBConfig.get_by_id('Example') is not None
+
+
+def test_users_api_login_through_the_dev_sign_in_page(tmp_path):
+    """GAEOpenID (Google Accounts via the users API) end to end."""
+    storage = str(tmp_path / 'storage')
+    with devserver.open_storage(storage, APPLICATION):
+        from authomatic_extras.gae import NDBConfig
+        NDBConfig(id='google', provider_name='google',
+                  class_='authomatic_extras.gae.gaeopenid.Google').put()
+        NDBConfig(id='yahoo', provider_name='yahoo',
+                  class_='authomatic_extras.gae.gaeopenid.Yahoo').put()
+    server = RunningDevServer(storage)
+    try:
+        browser = requests.Session()
+        step1 = browser.get(server.url + '/login/google?id=google.com',
+                            allow_redirects=False, timeout=30)
+        assert step1.status_code == 302
+        assert step1.headers['Location'].startswith(
+            server.url + '/_ah/login?continue=')
+        form = browser.get(step1.headers['Location'], timeout=30)
+        assert 'name="email"' in form.text
+        done = browser.post(server.url + '/_ah/login', data={
+            'email': 'carol@example.com', 'action': 'Login',
+            'continue': server.url + '/login/google'}, timeout=30)
+        assert done.status_code == 200
+        assert '(carol@example.com)' in done.text
+
+        # Federated OpenID 2.0 is gone: a clear typed error, no traceback.
+        yahoo = browser.get(server.url + '/login/yahoo?id=me.yahoo.com',
+                            timeout=30)
+        assert yahoo.status_code == 401
+        assert 'GAEError' in yahoo.text
+        assert 'no longer offers OpenID 2.0 federated login' in yahoo.text
+        # The sign-in page does not redirect off-site.
+        assert browser.get(server.url + '/_ah/login?continue=http://evil/',
+                           timeout=30).status_code == 400
+    finally:
+        server.stop()
