@@ -26,7 +26,7 @@ GAE = [
     # webapp2 imports ``cgi``, which Python 3.13 removed.
     'legacy-cgi>=2.6; python_version >= "3.13"',
 ]
-TESTING = ['Authlib>=1.3', 'python3-openid>=3.2', 'requests>=2.28', 'Werkzeug>=2.3']
+TESTING = ['Authlib>=1.3', 'Flask>=2.3', 'python3-openid>=3.2', 'requests>=2.28', 'Werkzeug>=2.3']
 TEST = FLASK + GAE + TESTING + [
     'Authlib>=1.3',
     'python3-openid>=3.2',

@@ -45,7 +45,7 @@ from typing import Any, Callable, Dict, Optional, Tuple, TypeVar, cast
 from authomatic import Authomatic
 from authomatic.adapters import WerkzeugAdapter
 from authomatic.core import LoginResult
-from authomatic.exceptions import CancellationError, ConfigError
+from authomatic.exceptions import BaseError, CancellationError, ConfigError, FailureError
 from flask import (Flask, abort, current_app, g, has_app_context, has_request_context,
                    make_response, request)
 from flask import session as flask_session
@@ -54,12 +54,18 @@ from werkzeug.wrappers import Response
 
 from authomatic_extras.login_state import LoginState, LoginStateError
 
-__all__ = ['FlaskAuthomatic']
+__all__ = ['FlaskAuthomatic', 'MalformedCallbackError']
 
 #: Key of the per-app state in :attr:`flask.Flask.extensions`.
 EXTENSION_NAME = 'authomatic'
 
 ViewFunc = TypeVar('ViewFunc', bound=Callable[..., Any])
+
+
+class MalformedCallbackError(FailureError):
+    """The core failed on a callback it could not parse (a forged or
+    truncated ``state``, random bytes in a parameter). Its ``__cause__`` is
+    the original exception."""
 
 
 class _AppState(object):
@@ -290,11 +296,25 @@ class FlaskAuthomatic(Authomatic):
         adapter = WerkzeugAdapter(request, login_response)
         result = super(FlaskAuthomatic, self).login(
             adapter, provider_name, *args, session=session, session_saver=saver, **kwargs)
-        if state is not None and result is not None:
-            state.clear()
-            if state.problem is not None:
-                result = self._fail_on_state(result, state.problem)
+        if result is not None:
+            if state is not None:
+                state.clear()
+                if state.problem is not None:
+                    result = self._fail_on_state(result, state.problem)
+            result = self._clarify_error(result)
         return cast(Optional[LoginResult], result)
+
+    @staticmethod
+    def _clarify_error(result: LoginResult) -> LoginResult:
+        """Give errors that escaped the core's own checks a typed, readable form."""
+        error = result.error
+        if error is not None and not isinstance(error, BaseError):
+            clear = MalformedCallbackError(
+                'The login could not be completed ({0}: {1}); the request may be '
+                'malformed. Start the login again.'.format(type(error).__name__, error))
+            clear.__cause__ = error
+            result.error = clear
+        return result
 
     def _is_provider(self, provider_name: Any) -> bool:
         if not provider_name or not isinstance(provider_name, str):
