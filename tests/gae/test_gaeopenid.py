@@ -62,7 +62,8 @@ def test_login_with_google_accounts(app, name, identifier):
     assert step1.location.endswith('continue=http%3A//localhost/login/' + name)
     sign_in('dana@example.com', '1234567890')
     step2 = app.get('/login/%s' % name)
-    assert step2.text == '1234567890|dana@example.com|dana'
+    # nickname() is the whole address outside the auth domain (gmail.com).
+    assert step2.text == '1234567890|dana@example.com|dana@example.com'
 
 
 def test_not_signed_in_is_a_failure_not_a_crash(app):
