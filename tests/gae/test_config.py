@@ -215,3 +215,65 @@ def test_login_step_rpcs_upstream_pattern_vs_ours(
     # Get (the browser now has a session cookie) and Set.
     assert ours_warm == {'memcache.Get': 2, 'memcache.Set': 1}, ours_warm
     assert upstream_warm['memcache.Get'] == 1   # the session's only
+
+
+class WebTestClient(object):
+    """Lets the testing driver talk to a WebTest app (a werkzeug-like
+    ``open()``); each app request starts a new gen-1 request context."""
+
+    def __init__(self, app, new_request):
+        self.app = app
+        self.new_request = new_request
+
+    def open(self, target, method='GET', data=None, base_url=None,
+             follow_redirects=False):
+        self.new_request()
+        if method == 'POST':
+            response = self.app.post(target, data or {}, expect_errors=True)
+        else:
+            response = self.app.get(target, expect_errors=True)
+        response.status_code = response.status_int
+        response.get_data = lambda as_text=False: (
+            response.text if as_text else response.body)
+        return response
+
+
+def test_whole_login_rpcs_ours_cold_and_warm(
+        gae_testbed, rpc_counter, new_request, monkeypatch):
+    """A complete OAuth 2.0 login (step one and the callback) against a real
+    local provider; the provider side goes over HTTP, the app through WebTest.
+    """
+    from authomatic_extras.testing import LocalOAuth2Server
+    from authomatic_extras.testing.driver import login_with_test_client
+
+    monkeypatch.setattr(config_module, 'INVALIDATION_LOCK_SECONDS', 0)
+    server = LocalOAuth2Server()
+    server.start()
+    try:
+        entry = server.config_entry(id=1)
+        NDBConfig(provider_name='gh', provider_id=1,
+                  class_='authomatic_extras.testing.providers.LocalOAuth2',
+                  consumer_key=entry['consumer_key'],
+                  consumer_secret=entry['consumer_secret'],
+                  scope=', '.join(entry['scope']),
+                  provider_url=entry['provider_url']).put()
+        results = []
+        for _ in range(2):          # cold, then warm
+            app = login_app(ndb_config, Webapp2Session)
+            rpc_counter.reset()
+            trip = login_with_test_client(WebTestClient(app, new_request),
+                                          '/login/gh')
+            assert trip.response.status_int == 200, trip.response.text
+            assert 'error' not in trip.response.text
+            results.append(dict(rpc_counter.calls))
+    finally:
+        server.stop()
+    cold, warm = results
+    sys.stderr.write('RPCs per whole login (ours): cold %r, warm %r\n'
+                     % (cold, warm))
+    # Cold: one query (step one); the callback request reads memcache.
+    assert cold.get('datastore_v3.RunQuery') == 1, cold
+    assert sum(n for k, n in warm.items() if k.startswith('datastore')) == 0
+    # Warm: per app request (2) one config Get; the session's Get on the
+    # callback and Set in step one.
+    assert warm == {'memcache.Get': 3, 'memcache.Set': 1}, warm
