@@ -50,6 +50,7 @@ from flask import (Flask, abort, current_app, g, has_app_context, has_request_co
                    make_response, request)
 from flask import session as flask_session
 from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from authomatic_extras.login_state import LoginState, LoginStateError
@@ -259,8 +260,19 @@ class FlaskAuthomatic(Authomatic):
             @wraps(view)
             def decorated(*args: Any, **kwargs: Any) -> ResponseReturnValue:
                 login_response = make_response()
-                result = self._login_for_request(login_response, login_args, login_kwargs,
-                                                 kwargs.get('provider_name'))
+                try:
+                    result = self._login_for_request(login_response, login_args, login_kwargs,
+                                                     kwargs.get('provider_name'))
+                except HTTPException:
+                    raise
+                except Exception:
+                    if not self.debug:
+                        raise
+                    # debug=True with report_errors=False: the core wrote the
+                    # traceback into the login response; show it.
+                    self._logger.exception('authomatic: login failed')
+                    login_response.status_code = 500
+                    return login_response
                 setattr(g, self._g_key, _RequestState(
                     request._get_current_object(), result, login_response))  # type: ignore[attr-defined]
                 return self._carry_headers(login_response, view(*args, **kwargs))

@@ -47,10 +47,11 @@ def make_app():
 
 
 @pytest.fixture
-def providers_config(local_oauth2_server, local_oauth1_server):
+def providers_config(local_oauth2_server, local_oauth1_server, local_openid_server):
     return {
         'oauth2': local_oauth2_server.config_entry(id=1),
         'oauth1': local_oauth1_server.config_entry(id=2),
+        'openid': local_openid_server.config_entry(id=3),
     }
 
 
