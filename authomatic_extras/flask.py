@@ -40,7 +40,8 @@ from __future__ import annotations
 
 import logging
 from functools import wraps
-from typing import Any, Callable, Dict, Optional, Tuple, TypeVar, cast
+from urllib.parse import parse_qsl, urlsplit
+from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar, cast
 
 from authomatic import Authomatic
 from authomatic.adapters import WerkzeugAdapter
@@ -85,6 +86,14 @@ class _RequestState(object):
         self.request = request_object
         self.result = result
         self.response = response
+
+
+def _redirect_values(response: Response) -> List[str]:
+    """The query values of a redirect: what the provider may send back."""
+    location = response.headers.get('Location')
+    if not location:
+        return []
+    return [value for _, value in parse_qsl(urlsplit(location).query)]
 
 
 class FlaskAuthomatic(Authomatic):
@@ -302,7 +311,8 @@ class FlaskAuthomatic(Authomatic):
             session, saver = self.session, self.session_save_method
         else:
             state = LoginState(flask_session, self.prefix, provider_name, cast(str, self.secret),
-                               self.session_max_age)
+                               self.session_max_age, params=request.values.values(),
+                               echoes=lambda: _redirect_values(login_response))
             session, saver = state, state.save
 
         adapter = WerkzeugAdapter(request, login_response)

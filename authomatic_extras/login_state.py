@@ -5,22 +5,27 @@ Between the redirect to a provider and the callback, the Authomatic core
 keeps a little state (the OAuth 2.0 ``state`` token, the OAuth 1.0a request
 token, python3-openid's discovery data). :class:`LoginState` is the
 :class:`~authomatic_extras.interfaces.BaseSession` the extensions hand to the
-core for that: one provider's state, stored as a single
-:mod:`itsdangerous`-signed token under ``store[namespace][provider_name]``.
-
-That gives every framework session the properties the core's own cookie
-session only promised:
+core for that. It stores each login in flight (a *flow*) as one
+:mod:`itsdangerous`-signed token in the list ``store[namespace][provider]``:
 
 * the state is signed with the extension's ``secret`` and JSON-encoded
-  (never pickled), so a client cannot forge or inject objects;
-* it carries the time it was written, and state older than ``max_age``
-  seconds is refused with a :class:`LoginStateExpired` error;
-* the state of one provider is removed as soon as its login finishes.
+  (never pickled), so a client cannot forge it or inject objects;
+* it carries the time it was written: state older than ``max_age`` seconds
+  is refused with a :class:`LoginStateExpired` error;
+* several logins with one provider may be in flight at once (a user who
+  opened the login in two tabs): a callback is matched to its own flow by
+  the values the provider echoes back (the OAuth 2.0 ``state``, the OAuth
+  1.0a ``oauth_token`` of the redirect, the OpenID identifier), so the first
+  tab does not fail with a state mismatch. At most :attr:`LoginState.max_flows` flows are
+  kept per provider, the oldest dropped first, to keep the cookie small;
+* a flow is removed as soon as its login finishes.
 """
+import base64
+import binascii
 import time
 
 from authomatic.exceptions import SessionError
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from authomatic_extras.interfaces import BaseSession
 from authomatic_extras.serializer import login_state_serializer
@@ -29,6 +34,12 @@ __all__ = ['LoginState', 'LoginStateError', 'LoginStateExpired', 'LoginStateInva
 
 #: Salt that separates login-state signatures from other uses of the secret.
 SALT = 'authomatic-extras.login-state'
+
+#: Stored strings shorter than this are not used to recognise a callback.
+MIN_ECHO_LENGTH = 16
+
+#: Request values longer than this are not searched (oversized input).
+MAX_PARAM_LENGTH = 4096
 
 
 class LoginStateError(SessionError):
@@ -43,16 +54,77 @@ class LoginStateInvalid(LoginStateError):
     """The login state was tampered with or signed with another secret."""
 
 
+def _strings_in(value):
+    """Every string inside a decoded state value (objects included)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            for found in _strings_in(item):
+                yield found
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            for found in _strings_in(item):
+                yield found
+    elif hasattr(value, '__dict__'):
+        for found in _strings_in(vars(value)):
+            yield found
+
+
+def _haystack(params):
+    """Request values as the provider echoes them, plus their base64 decoding
+    (the OAuth 2.0 core puts its CSRF token into ``state`` as base64 JSON)."""
+    texts = []
+    for value in params:
+        if not isinstance(value, str) or len(value) > MAX_PARAM_LENGTH:
+            continue
+        texts.append(value)
+        try:
+            padded = value + '=' * (-len(value) % 4)
+            texts.append(base64.urlsafe_b64decode(padded.encode('ascii')).decode('utf-8'))
+        except (ValueError, UnicodeError, binascii.Error):
+            pass
+    return '\n'.join(texts)
+
+
+class _Flow(object):
+    """One decoded login in flight: its state ``data`` and the ``echoes``
+    (values of the redirect to the provider) that a callback sends back."""
+
+    def __init__(self, token=None, data=None, echoes=(), signed_at=None, problem=None):
+        self.token = token
+        self.data = data
+        self.echoes = list(echoes)
+        self.signed_at = signed_at
+        self.problem = problem
+
+    @property
+    def valid(self):
+        return self.data is not None
+
+    def marks(self):
+        """Strings long enough to recognise this flow by."""
+        found = set(_strings_in(self.data)) | set(self.echoes)
+        return {m for m in found if len(m) >= MIN_ECHO_LENGTH}
+
+
 class LoginState(BaseSession):
-    """One provider's login state inside a session mapping.
+    """The login state of one provider inside a session mapping.
 
     :param store: A mutable mapping that outlives the request, usually
         :data:`flask.session`. Only ``store[namespace]`` is touched.
     :param str namespace: Key of the dict that holds all login state, the
         extension's ``prefix`` (``'authomatic'`` by default).
-    :param str key: The provider name; each provider has its own slot.
+    :param str key: The provider name.
     :param str secret: Key that signs the state.
     :param max_age: Seconds after which stored state is refused, or ``None``.
+    :param params: The values of the current request's parameters, used to
+        recognise which flow a callback belongs to.
+    :param echoes: A callable returning the values a provider will send back
+        to this flow's callback (the query values of the redirect to it),
+        called when the flow is saved.
+    :param int max_flows: How many logins with this provider may be in flight
+        at once in one session.
 
     Reading state that is expired or badly signed does not raise: it reads
     as empty, so a user who starts over simply starts a fresh login, and
@@ -60,52 +132,92 @@ class LoginState(BaseSession):
     login finish on that state.
     """
 
-    def __init__(self, store, namespace, key, secret, max_age=600,
-                 serializer=login_state_serializer):
+    def __init__(self, store, namespace, key, secret, max_age=600, params=(),
+                 echoes=None, max_flows=3, serializer=login_state_serializer):
         self.store = store
         self.namespace = namespace
         self.key = key
         self.max_age = max_age
+        self.max_flows = max_flows
         #: A :class:`LoginStateError` describing unusable stored state, or ``None``.
         self.problem = None
         self._signer = URLSafeTimedSerializer(secret, salt=SALT, serializer=serializer)
-        self._data = None
+        self._params = params
+        self._echoes = echoes
+        self._flows = None
+        self._current = None
+        self._continues = False
 
-    def _slots(self):
+    # -- reading the store ----------------------------------------------
+
+    def _tokens(self):
         slots = self.store.get(self.namespace)
-        return slots if isinstance(slots, dict) else {}
+        tokens = slots.get(self.key) if isinstance(slots, dict) else None
+        if isinstance(tokens, str):
+            tokens = [tokens]
+        if not isinstance(tokens, list):
+            return []
+        return [t for t in tokens if isinstance(t, str)]
 
-    @property
-    def data(self):
-        """The decoded state of this provider (a dict, loaded on first use)."""
-        if self._data is None:
-            self._data = {}
-            token = self._slots().get(self.key)
-            if token:
-                self._data = self._load(token)
-        return self._data
-
-    def _load(self, token):
+    def _decode(self, token):
         try:
-            data = self._signer.loads(token, max_age=self.max_age)
-        except SignatureExpired as error:
-            age = int(time.time() - error.date_signed.timestamp()) if error.date_signed else None
+            payload, signed_at = self._signer.loads(token, return_timestamp=True)
+        except (BadSignature, ValueError, TypeError):
+            return _Flow(token, problem=LoginStateInvalid(
+                'The stored login state for "{0}" is not valid (tampered with, truncated '
+                'or signed with another secret). Start the login again.'.format(self.key)))
+        if not (isinstance(payload, dict) and isinstance(payload.get('d'), dict)):
+            return _Flow(token, problem=LoginStateInvalid(
+                'The stored login state for "{0}" is not a mapping.'.format(self.key)))
+        echoes = [e for e in payload.get('e') or [] if isinstance(e, str)]
+        return _Flow(token, payload['d'], echoes, signed_at)
+
+    def _select(self):
+        """Decode the stored flows and pick the one this request continues.
+
+        A flow is continued when one of its marks that no other flow shares
+        appears in the request (newest first). When none does, reads fall
+        back to the newest flow (a provider that echoes nothing we know) and
+        a save stores a new flow beside the others (a new login).
+        """
+        if self._flows is not None:
+            return
+        self._flows = [self._decode(token) for token in self._tokens()]
+        valid = [f for f in self._flows if f.valid]
+        haystack = _haystack(self._params)
+        marks = [f.marks() for f in valid]
+        matching = []
+        for index, flow in enumerate(valid):
+            others = set().union(*(m for i, m in enumerate(marks) if i != index))
+            if any(mark in haystack for mark in marks[index] - others):
+                matching.append(flow)
+        if matching:
+            chosen, self._continues = matching[-1], True
+        elif valid:
+            chosen, self._continues = valid[-1], False
+        else:
+            invalid = [f.problem for f in self._flows if f.problem is not None]
+            if invalid:
+                self.problem = invalid[-1]
+            self._current = _Flow(data={})
+            return
+        age = time.time() - chosen.signed_at.timestamp()
+        if self.max_age is not None and age > self.max_age:
             self.problem = LoginStateExpired(
                 'The login with "{0}" was started {1} seconds ago, longer than '
                 'session_max_age ({2} s) allows. Start the login again.'
-                .format(self.key, age, self.max_age))
-            return {}
-        except (BadSignature, ValueError, TypeError):
-            self.problem = LoginStateInvalid(
-                'The stored login state for "{0}" is not valid (tampered with, '
-                'truncated or signed with another secret). Start the login again.'
-                .format(self.key))
-            return {}
-        if not isinstance(data, dict):
-            self.problem = LoginStateInvalid(
-                'The stored login state for "{0}" is not a mapping.'.format(self.key))
-            return {}
-        return data
+                .format(self.key, int(age), self.max_age))
+            self._current = _Flow(chosen.token, {})
+        else:
+            self._current = _Flow(chosen.token, dict(chosen.data), chosen.echoes)
+
+    @property
+    def data(self):
+        """The decoded state of the flow this request belongs to."""
+        self._select()
+        return self._current.data
+
+    # -- BaseSession -----------------------------------------------------
 
     def __setitem__(self, key, value):
         self.data[key] = value
@@ -120,24 +232,37 @@ class LoginState(BaseSession):
         return self.data.get(key, default)
 
     def save(self):
-        """Write the state back into the store, signed with the current time."""
-        slots = dict(self._slots())
-        if self.data:
-            slots[self.key] = self._signer.dumps(self.data)
-        else:
-            slots.pop(self.key, None)
-        self._write(slots)
+        """Write this request's flow back, signed with the current time.
+
+        A request that continued a flow replaces it; any other request adds a
+        new flow (keeping at most :attr:`max_flows`, newest last).
+        """
+        self._select()
+        tokens = self._tokens()
+        if self._continues and self._current.token in tokens:
+            tokens.remove(self._current.token)
+        if self._current.data:
+            echoes = list(self._echoes()) if self._echoes is not None else []
+            self._current.token = self._signer.dumps({'d': self._current.data, 'e': echoes})
+            tokens.append(self._current.token)
+        self._write(tokens[-self.max_flows:] if self.max_flows else tokens)
 
     def clear(self):
-        """Remove this provider's state from the store (the login is over)."""
-        self._data = {}
-        slots = self._slots()
-        if self.key in slots:
-            slots = dict(slots)
-            del slots[self.key]
-            self._write(slots)
+        """Remove the flow this request used (its login is over)."""
+        self._select()
+        tokens = self._tokens()
+        if self._current.token in tokens:
+            tokens.remove(self._current.token)
+            self._write(tokens)
+        self._current = _Flow(data={})
 
-    def _write(self, slots):
+    def _write(self, tokens):
+        slots = self.store.get(self.namespace)
+        slots = dict(slots) if isinstance(slots, dict) else {}
+        if tokens:
+            slots[self.key] = tokens
+        else:
+            slots.pop(self.key, None)
         # Assigning (rather than mutating) marks Flask's session as modified.
         if slots:
             self.store[self.namespace] = slots

@@ -1,4 +1,7 @@
-"""LoginState: signed, timestamped, JSON login state inside a plain mapping."""
+"""LoginState: signed, timestamped, JSON login state inside a plain mapping,
+with several logins per provider in flight at once."""
+import base64
+import json
 import time
 
 import pytest
@@ -6,50 +9,101 @@ import pytest
 from authomatic_extras.login_state import LoginState, LoginStateExpired, LoginStateInvalid
 
 
-def _state(store, secret='s3cret', max_age=600, key='local'):
-    return LoginState(store, 'authomatic', key, secret, max_age)
+def _state(store, secret='s3cret', max_age=600, key='local', params=(), echoes=None, **kw):
+    return LoginState(store, 'authomatic', key, secret, max_age, params=params,
+                      echoes=echoes, **kw)
 
 
-def test_saved_state_reads_back_in_the_next_request():
-    store = {}
-    first = _state(store)
-    first['authomatic:local:csrf'] = 'token-1'
-    first.save()
-    assert list(store) == ['authomatic'] and list(store['authomatic']) == ['local']
-    second = _state(store)
-    assert second.get('authomatic:local:csrf') == 'token-1'
-    assert second['authomatic:local:csrf'] == 'token-1'
-    assert second.problem is None
+def _csrf_state(csrf):
+    """What the OAuth 2.0 core sends as ``state``: base64 JSON with the CSRF token."""
+    return base64.urlsafe_b64encode(json.dumps({'csrf': csrf}).encode()).decode()
 
 
-def test_state_is_not_readable_plaintext_json_of_a_pickle():
-    store = {}
-    state = _state(store)
-    state['k'] = 'v'
+def _start(store, csrf, **kw):
+    state = _state(store, **kw)
+    state['authomatic:local:csrf'] = csrf
     state.save()
-    token = store['authomatic']['local']
-    assert isinstance(token, str) and '.' in token  # itsdangerous payload.timestamp.signature
+    return state
 
 
-def test_each_provider_has_its_own_slot_and_clear_removes_only_it():
+def test_saved_state_reads_back_in_the_callback():
+    store = {}
+    _start(store, 'csrf-token-0123456789')
+    callback = _state(store, params=[_csrf_state('csrf-token-0123456789'), 'code'])
+    assert callback.get('authomatic:local:csrf') == 'csrf-token-0123456789'
+    assert callback['authomatic:local:csrf'] == 'csrf-token-0123456789'
+    assert callback.problem is None
+
+
+def test_state_is_a_signed_token_not_plain_data():
+    store = {}
+    _start(store, 'csrf-token-0123456789')
+    [token] = store['authomatic']['local']
+    assert isinstance(token, str) and token.count('.') == 2  # payload.timestamp.signature
+    assert 'csrf-token-0123456789' not in token
+
+
+def test_two_logins_in_flight_each_callback_finds_its_own_flow():
+    store = {}
+    _start(store, 'first-tab-csrf-000000')
+    _start(store, 'second-tab-csrf-11111')
+    assert len(store['authomatic']['local']) == 2
+    first = _state(store, params=[_csrf_state('first-tab-csrf-000000')])
+    assert first.get('authomatic:local:csrf') == 'first-tab-csrf-000000'
+    first.clear()
+    second = _state(store, params=[_csrf_state('second-tab-csrf-11111')])
+    assert second.get('authomatic:local:csrf') == 'second-tab-csrf-11111'
+    second.clear()
+    assert 'authomatic' not in store
+
+
+def test_a_flow_is_recognised_by_the_values_of_its_redirect():
+    store = {}
+    for token in ('request-token-aaaaaaaa', 'request-token-bbbbbbbb'):
+        state = _state(store, echoes=lambda token=token: [token, 'short'])
+        state['authomatic:local:token_secret'] = 'secret-of-' + token
+        state.save()
+    callback = _state(store, params=['request-token-aaaaaaaa', 'verifier'])
+    assert callback.get('authomatic:local:token_secret') == 'secret-of-request-token-aaaaaaaa'
+
+
+def test_shared_values_do_not_decide_which_flow_continues():
+    store = {}
+    for csrf in ('first-tab-csrf-000000', 'second-tab-csrf-11111'):
+        state = _state(store, echoes=lambda: ['openid profile email scope'])
+        state['authomatic:local:csrf'] = csrf
+        state.save()
+    callback = _state(store, params=['openid profile email scope',
+                                     _csrf_state('first-tab-csrf-000000')])
+    assert callback.get('authomatic:local:csrf') == 'first-tab-csrf-000000'
+
+
+def test_flows_per_provider_are_bounded_oldest_dropped():
+    store = {}
+    for i in range(5):
+        _start(store, 'csrf-number-{0}-0123456789'.format(i), max_flows=3)
+    assert len(store['authomatic']['local']) == 3
+    oldest = _state(store, params=[_csrf_state('csrf-number-0-0123456789')])
+    assert oldest.get('authomatic:local:csrf') != 'csrf-number-0-0123456789'
+    newest = _state(store, params=[_csrf_state('csrf-number-4-0123456789')])
+    assert newest.get('authomatic:local:csrf') == 'csrf-number-4-0123456789'
+
+
+def test_providers_have_their_own_slots():
     store = {}
     for key in ('one', 'two'):
         state = _state(store, key=key)
-        state['x'] = key
+        state['x'] = 'value-of-{0}-0123456789'.format(key)
         state.save()
-    _state(store, key='one').clear()
+    _state(store, key='one', params=['value-of-one-0123456789']).clear()
     assert list(store['authomatic']) == ['two']
-    _state(store, key='two').clear()
-    assert 'authomatic' not in store
 
 
 def test_state_signed_with_another_secret_reads_empty_and_reports_invalid():
     store = {}
-    state = _state(store, secret='one')
-    state['k'] = 'v'
-    state.save()
-    other = _state(store, secret='two')
-    assert other.get('k') is None
+    _start(store, 'csrf-token-0123456789', secret='one')
+    other = _state(store, secret='two', params=[_csrf_state('csrf-token-0123456789')])
+    assert other.get('authomatic:local:csrf') is None
     assert isinstance(other.problem, LoginStateInvalid)
     assert 'Start the login again' in str(other.problem)
 
@@ -63,46 +117,48 @@ def test_state_signed_with_another_secret_reads_empty_and_reports_invalid():
 ])
 def test_tampered_or_truncated_state_is_invalid_never_an_exception(mangle):
     store = {}
-    state = _state(store)
-    state['k'] = 'v'
-    state.save()
-    store['authomatic']['local'] = mangle(store['authomatic']['local'])
-    again = _state(store)
-    assert again.get('k') is None
-    if store['authomatic']['local']:
-        assert isinstance(again.problem, LoginStateInvalid)
+    _start(store, 'csrf-token-0123456789')
+    store['authomatic']['local'] = [mangle(store['authomatic']['local'][0])]
+    again = _state(store, params=[_csrf_state('csrf-token-0123456789')])
+    assert again.get('authomatic:local:csrf') is None
+    assert isinstance(again.problem, LoginStateInvalid)
 
 
-def test_garbage_in_the_namespace_is_ignored():
-    store = {'authomatic': 'not a dict'}
-    state = _state(store)
-    assert state.get('k') is None
-    state['k'] = 'v'
-    state.save()
-    assert _state(store).get('k') == 'v'
+@pytest.mark.parametrize('garbage', ['not a dict', {'local': 42}, {'local': [1, None]}])
+def test_garbage_in_the_namespace_is_ignored(garbage):
+    store = {'authomatic': garbage}
+    assert _state(store).get('k') is None
+    _start(store, 'csrf-token-0123456789')
+    callback = _state(store, params=[_csrf_state('csrf-token-0123456789')])
+    assert callback.get('authomatic:local:csrf') == 'csrf-token-0123456789'
 
 
 def test_state_older_than_max_age_reads_empty_and_reports_expired(monkeypatch):
     store = {}
-    state = _state(store, max_age=5)
-    state['k'] = 'v'
-    state.save()
+    _start(store, 'csrf-token-0123456789', max_age=5)
     real_time = time.time
     monkeypatch.setattr(time, 'time', lambda: real_time() + 30)
-    later = _state(store, max_age=5)
-    assert later.get('k') is None
+    later = _state(store, max_age=5, params=[_csrf_state('csrf-token-0123456789')])
+    assert later.get('authomatic:local:csrf') is None
     assert isinstance(later.problem, LoginStateExpired)
     assert 'session_max_age (5 s)' in str(later.problem)
 
 
-def test_writing_fresh_state_over_expired_state_starts_a_new_login(monkeypatch):
+def test_a_new_login_after_expiry_starts_fresh(monkeypatch):
     store = {}
-    state = _state(store, max_age=5)
-    state['k'] = 'old'
-    state.save()
+    _start(store, 'old-csrf-token-0123456', max_age=5)
     real_time = time.time
     monkeypatch.setattr(time, 'time', lambda: real_time() + 30)
-    restart = _state(store, max_age=5)
-    restart['k'] = 'new'
-    restart.save()
-    assert _state(store, max_age=5).get('k') == 'new'
+    _start(store, 'new-csrf-token-0123456', max_age=5)
+    callback = _state(store, max_age=5, params=[_csrf_state('new-csrf-token-0123456')])
+    assert callback.get('authomatic:local:csrf') == 'new-csrf-token-0123456'
+    assert callback.problem is None
+
+
+def test_oversized_request_values_are_not_searched():
+    store = {}
+    _start(store, 'csrf-token-0123456789')
+    huge = 'x' * 100000 + 'csrf-token-0123456789'
+    callback = _state(store, params=[huge])
+    # Falls back to the newest flow rather than scanning 100 kB.
+    assert callback.get('authomatic:local:csrf') == 'csrf-token-0123456789'

@@ -43,13 +43,13 @@ def test_oauth2_user_id_is_the_providers_subject(make_app, local_oauth2_server):
         'id': 'sub-carol-42', 'name': 'Carol Danvers', 'email': 'carol@example.org'}
 
 
-def test_login_state_leaves_the_session_when_the_login_ends(make_app, providers_config):
-    app = make_app(providers_config)
-    client = app.test_client()
-    first = client.get('/login/oauth2')
-    assert first.status_code == 302
+def test_login_state_leaves_the_session_when_the_login_ends(make_app, providers_config,
+                                                           callback_for):
+    client = make_app(providers_config).test_client()
+    callback = callback_for(client, '/login/oauth2')
     with client.session_transaction() as session:
         assert list(session['authomatic']) == ['oauth2']
-    login_with_test_client(client, '/login/oauth2')
+        assert len(session['authomatic']['oauth2']) == 1
+    assert client.get(callback).status_code == 200
     with client.session_transaction() as session:
         assert 'authomatic' not in session

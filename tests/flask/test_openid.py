@@ -56,7 +56,7 @@ def test_openid_state_in_flask_session_is_signed_json_not_pickle(make_app, provi
     client = make_app(providers_config).test_client()
     first = client.get(_openid_path(local_openid_server, 'alice'))
     assert first.status_code in (200, 302)
-    stored = _flask_session_payload(client)['authomatic']['openid']
+    [stored] = _flask_session_payload(client)['authomatic']['openid']
     # One itsdangerous token: payload.timestamp.signature, JSON inside.
     assert stored.count('.') >= 2
     assert b'openid.consumer' not in stored.encode()
@@ -71,11 +71,11 @@ def test_tampered_openid_state_fails_cleanly(make_app, providers_config, local_o
     client = app.test_client()
     client.get(_openid_path(local_openid_server, 'alice'))
     session_data = _flask_session_payload(client)
-    token = session_data['authomatic']['openid']
+    [token] = session_data['authomatic']['openid']
     head, _, _ = token.partition('.')
-    session_data['authomatic']['openid'] = (
+    session_data['authomatic']['openid'] = [
         head if tamper == 'drop-signature' else
-        base64.urlsafe_b64encode(b'{"x":1}').decode().rstrip('=') + token[len(head):])
+        base64.urlsafe_b64encode(b'{"x":1}').decode().rstrip('=') + token[len(head):]]
     # Re-sign the Flask session (an attacker who knows SECRET_KEY but not the
     # authomatic secret): the login state itself must still be refused.
     serializer = SecureCookieSessionInterface().get_signing_serializer(app)
@@ -102,8 +102,8 @@ def test_tampered_openid_state_at_the_callback_is_an_error(make_app, providers_c
         target = args[0] if args else kwargs.get('path', '')
         if 'openid.mode' in str(target):
             session_data = _flask_session_payload(client)
-            token = session_data['authomatic']['openid']
-            session_data['authomatic']['openid'] = token[:-4] + 'AAAA'
+            [token] = session_data['authomatic']['openid']
+            session_data['authomatic']['openid'] = [token[:-4] + 'AAAA']
             serializer = SecureCookieSessionInterface().get_signing_serializer(app)
             client.set_cookie('session', serializer.dumps(session_data))
             hops.append(target)
