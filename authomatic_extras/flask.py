@@ -39,6 +39,7 @@ Differences from upstream that a user can rely on:
 from __future__ import annotations
 
 import logging
+import socket
 from functools import wraps
 from urllib.parse import parse_qsl, urlsplit
 from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar, cast
@@ -46,7 +47,8 @@ from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar, cast
 from authomatic import Authomatic
 from authomatic.adapters import WerkzeugAdapter
 from authomatic.core import LoginResult
-from authomatic.exceptions import BaseError, CancellationError, ConfigError, FailureError
+from authomatic.exceptions import (BaseError, CancellationError, ConfigError, FailureError,
+                                   FetchError)
 from flask import (Flask, abort, current_app, g, has_app_context, has_request_context,
                    make_response, request)
 from flask import session as flask_session
@@ -54,6 +56,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from authomatic_extras.fetch_timeout import fetch_timeout
 from authomatic_extras.login_state import LoginState, LoginStateError
 
 __all__ = ['FlaskAuthomatic', 'MalformedCallbackError']
@@ -134,6 +137,10 @@ class FlaskAuthomatic(Authomatic):
     :param logger: A :class:`logging.Logger` instance.
     :param app: A Flask app to :meth:`init_app` right away (an addition to the
         upstream signature, for the app-factory convention).
+    :param fetch_timeout: Seconds each network operation of a call to the
+        provider may take during a login or :meth:`access` before the login
+        ends in a :class:`~authomatic.exceptions.FetchError`; ``None`` waits
+        forever as upstream does (an addition to the upstream signature).
     """
 
     def __init__(self, config: Any = None, secret: Optional[str] = None,
@@ -141,7 +148,8 @@ class FlaskAuthomatic(Authomatic):
                  session: Any = None, session_save_method: Optional[Callable[[], Any]] = None,
                  report_errors: bool = True, debug: bool = False,
                  logging_level: int = logging.INFO, prefix: str = 'authomatic',
-                 logger: Optional[logging.Logger] = None, app: Optional[Flask] = None) -> None:
+                 logger: Optional[logging.Logger] = None, app: Optional[Flask] = None,
+                 fetch_timeout: Optional[float] = 20) -> None:
         if session is not None and session_save_method is None:
             session_save_method = getattr(session, 'save', None)
             if not callable(session_save_method):
@@ -156,6 +164,7 @@ class FlaskAuthomatic(Authomatic):
         if logger is not None:
             # The core would set logging_level on it; the docs say it is ignored.
             self._logger = logger
+        self.fetch_timeout = fetch_timeout
         if app is not None:
             self.init_app(app)
 
@@ -316,8 +325,9 @@ class FlaskAuthomatic(Authomatic):
             session, saver = state, state.save
 
         adapter = WerkzeugAdapter(request, login_response)
-        result = super(FlaskAuthomatic, self).login(
-            adapter, provider_name, *args, session=session, session_saver=saver, **kwargs)
+        with fetch_timeout(self.fetch_timeout):
+            result = super(FlaskAuthomatic, self).login(
+                adapter, provider_name, *args, session=session, session_saver=saver, **kwargs)
         if result is not None:
             if state is not None:
                 state.clear()
@@ -326,11 +336,20 @@ class FlaskAuthomatic(Authomatic):
             result = self._clarify_error(result)
         return cast(Optional[LoginResult], result)
 
-    @staticmethod
-    def _clarify_error(result: LoginResult) -> LoginResult:
+    def _clarify_error(self, result: LoginResult) -> LoginResult:
         """Give errors that escaped the core's own checks a typed, readable form."""
         error = result.error
-        if error is not None and not isinstance(error, BaseError):
+        if isinstance(error, (TimeoutError, socket.timeout)):
+            clear: BaseError = FetchError(
+                'The provider did not answer within fetch_timeout ({0} s).'.format(
+                    self.fetch_timeout))
+            clear.__cause__ = error
+            result.error = clear
+        elif isinstance(error, OSError):
+            clear = FetchError('The connection to the provider failed ({0}).'.format(error))
+            clear.__cause__ = error
+            result.error = clear
+        elif error is not None and not isinstance(error, BaseError):
             clear = MalformedCallbackError(
                 'The login could not be completed ({0}: {1}); the request may be '
                 'malformed. Start the login again.'.format(type(error).__name__, error))
@@ -369,6 +388,11 @@ class FlaskAuthomatic(Authomatic):
         for cookie in cookies:
             response.headers.add('Set-Cookie', cookie)
         return response
+
+    def access(self, *args: Any, **kwargs: Any) -> Any:
+        """Same as :meth:`authomatic.Authomatic.access`, bounded by ``fetch_timeout``."""
+        with fetch_timeout(self.fetch_timeout):
+            return super(FlaskAuthomatic, self).access(*args, **kwargs)
 
     def session_saver(self) -> None:
         """Mark Flask's session modified (upstream's saver, kept for compatibility)."""

@@ -21,8 +21,10 @@ CONFIG = {'gh': {'class_': oauth2.GitHub, 'consumer_key': 'k', 'consumer_secret'
 def test_constructor_keeps_the_seed_parameters_order_and_defaults():
     params = list(inspect.signature(FlaskAuthomatic.__init__).parameters.values())[1:]
     assert [(p.name, p.default) for p in params[:len(SEED_PARAMETERS)]] == SEED_PARAMETERS
-    # The one addition, documented: app=None for the app-factory convention.
-    assert [(p.name, p.default) for p in params[len(SEED_PARAMETERS):]] == [('app', None)]
+    # The additions, documented, after the seed's: app=None for the app-factory
+    # convention and fetch_timeout for calls to the provider.
+    assert [(p.name, p.default) for p in params[len(SEED_PARAMETERS):]] == [
+        ('app', None), ('fetch_timeout', 20)]
 
 
 def test_positional_arguments_land_where_the_seed_puts_them():

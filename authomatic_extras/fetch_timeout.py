@@ -1,0 +1,78 @@
+# -*- coding: utf-8 -*-
+"""A timeout for the Authomatic core's calls to providers.
+
+The core opens its connections with :mod:`http.client` and no timeout, so a
+provider that accepts the connection and never answers holds the request
+(and a server thread) forever. :func:`fetch_timeout` bounds every socket
+operation (connect, send, each read) of the core's fetches made inside the
+``with`` block, in the current thread or task only::
+
+    from authomatic_extras.fetch_timeout import fetch_timeout
+
+    with fetch_timeout(10):
+        credentials.refresh()
+
+:class:`~authomatic_extras.flask.FlaskAuthomatic` applies its
+``fetch_timeout`` around every login and :meth:`access` call by itself.
+
+How: the first use replaces the ``http_client`` name inside
+``authomatic.providers`` (the only place the core opens connections) with a
+stand-in whose ``HTTPConnection`` / ``HTTPSConnection`` pass the timeout of
+the current context. Outside a ``with`` block they behave exactly like
+:mod:`http.client`'s.
+"""
+import contextlib
+import contextvars
+import http.client
+
+import authomatic.providers as _core_providers
+
+__all__ = ['fetch_timeout', 'current_fetch_timeout']
+
+_TIMEOUT = contextvars.ContextVar('authomatic_extras_fetch_timeout', default=None)
+
+
+def current_fetch_timeout():
+    """The timeout in force for the core's fetches here, or ``None``."""
+    return _TIMEOUT.get()
+
+
+class _TimedHTTPClient(object):
+    """:mod:`http.client`, with connections that take the context's timeout."""
+
+    def __getattr__(self, name):
+        return getattr(http.client, name)
+
+    @staticmethod
+    def _with_timeout(kwargs):
+        timeout = _TIMEOUT.get()
+        if timeout is not None and 'timeout' not in kwargs:
+            kwargs['timeout'] = timeout
+        return kwargs
+
+    def HTTPConnection(self, *args, **kwargs):  # noqa: N802 - http.client's name
+        return http.client.HTTPConnection(*args, **self._with_timeout(kwargs))
+
+    def HTTPSConnection(self, *args, **kwargs):  # noqa: N802 - http.client's name
+        return http.client.HTTPSConnection(*args, **self._with_timeout(kwargs))
+
+
+def _install():
+    if not isinstance(getattr(_core_providers, 'http_client', None), _TimedHTTPClient):
+        _core_providers.http_client = _TimedHTTPClient()
+
+
+@contextlib.contextmanager
+def fetch_timeout(seconds):
+    """Bound each socket operation of the core's fetches to ``seconds``.
+
+    ``None`` means no timeout (the core's own behaviour).
+    """
+    if seconds is not None and seconds <= 0:
+        raise ValueError('fetch_timeout must be a positive number of seconds or None.')
+    _install()
+    token = _TIMEOUT.set(seconds)
+    try:
+        yield
+    finally:
+        _TIMEOUT.reset(token)
