@@ -56,6 +56,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from authomatic_extras import signals
 from authomatic_extras.fetch_timeout import fetch_timeout
 from authomatic_extras.login_state import LoginState, LoginStateError
 
@@ -334,7 +335,22 @@ class FlaskAuthomatic(Authomatic):
                 if state.problem is not None:
                     result = self._fail_on_state(result, state.problem)
             result = self._clarify_error(result)
+        self._send_signal(provider_name, result, login_response)
         return cast(Optional[LoginResult], result)
+
+    @staticmethod
+    def _send_signal(provider_name: str, result: Optional[LoginResult],
+                     login_response: Response) -> None:
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        if result is None:
+            if login_response.status_code in (301, 302, 303, 307) or login_response.data:
+                signals.login_started.send(app, provider_name=provider_name,
+                                           response=login_response)
+        elif result.error is not None:
+            signals.login_failed.send(app, provider_name=provider_name, result=result,
+                                      error=result.error)
+        else:
+            signals.login_succeeded.send(app, provider_name=provider_name, result=result)
 
     def _clarify_error(self, result: LoginResult) -> LoginResult:
         """Give errors that escaped the core's own checks a typed, readable form."""
