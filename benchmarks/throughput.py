@@ -79,12 +79,18 @@ def run_clients(app_url, clients, seconds):
     return counts['ok'], counts['wrong'], samples, elapsed
 
 
-def measure(provider_url, contenders, concurrencies=(1, 8), seconds=10.0, warmup=0.5):
+def measure_once(provider_url, contenders, concurrencies=(1, 8), seconds=1.0, warmup=0.2):
+    """One pass in one order (quick mode)."""
+    return measure(provider_url, contenders, concurrencies, seconds, warmup, orders=1)
+
+
+def measure(provider_url, contenders, concurrencies=(1, 8), seconds=10.0, warmup=0.5,
+            orders=2):
     """{contender: {clients: {'logins_per_s', 'ok', 'wrong', 'samples', 'seconds'}}}."""
     out = dict((name, dict((c, {'ok': 0, 'wrong': 0, 'samples': [], 'seconds': 0.0})
                            for c in concurrencies)) for name in contenders)
-    half = seconds / 2.0
-    for order in (list(contenders), list(reversed(contenders))):
+    half = seconds / float(orders)
+    for order in (list(contenders), list(reversed(contenders)))[:orders]:
         for name in order:
             with app_process(name, provider_url) as app:
                 run_clients(app.url, 2, warmup)            # warm the app process
