@@ -29,6 +29,11 @@ SCREENSHOT_ENV = 'AUTHOMATIC_EXTRAS_SCREENSHOT_DIR'
 CHROMIUM_ENV = 'AUTHOMATIC_EXTRAS_CHROMIUM'
 DEFAULT_SCREENSHOTS = os.path.join(REPO, 'test-artifacts', 'browser')
 
+# ``legacy_examples`` is not installed (it is the repository's example code):
+# make it importable when pytest runs as the ``pytest`` script, too.
+if REPO not in sys.path:
+    sys.path.append(REPO)
+
 #: The flags Chromium runs with here: headless, as root, and quiet on a
 #: closed network (no background connections, no component updates).
 CHROMIUM_FLAGS = [
