@@ -37,6 +37,9 @@ TEST = FLASK + GAE + TESTING + [
     'pytest-timeout>=2.1',
     'hypothesis>=6.80',
     'vermin>=1.6',
+    'Flask-Login>=0.6',
+    'mypy>=1.8',
+    'types-six',
 ]
 
 setup(

@@ -21,18 +21,22 @@ stand-in whose ``HTTPConnection`` / ``HTTPSConnection`` pass the timeout of
 the current context. Outside a ``with`` block they behave exactly like
 :mod:`http.client`'s.
 """
+from __future__ import annotations
+
 import contextlib
 import contextvars
 import http.client
+from typing import Any, Dict, Iterator, Optional
 
 import authomatic.providers as _core_providers
 
 __all__ = ['fetch_timeout', 'current_fetch_timeout']
 
-_TIMEOUT = contextvars.ContextVar('authomatic_extras_fetch_timeout', default=None)
+_TIMEOUT: contextvars.ContextVar[Optional[float]] = contextvars.ContextVar(
+    'authomatic_extras_fetch_timeout', default=None)
 
 
-def current_fetch_timeout():
+def current_fetch_timeout() -> Optional[float]:
     """The timeout in force for the core's fetches here, or ``None``."""
     return _TIMEOUT.get()
 
@@ -40,30 +44,30 @@ def current_fetch_timeout():
 class _TimedHTTPClient(object):
     """:mod:`http.client`, with connections that take the context's timeout."""
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         return getattr(http.client, name)
 
     @staticmethod
-    def _with_timeout(kwargs):
+    def _with_timeout(kwargs: Dict[str, Any]) -> Dict[str, Any]:
         timeout = _TIMEOUT.get()
         if timeout is not None and 'timeout' not in kwargs:
             kwargs['timeout'] = timeout
         return kwargs
 
-    def HTTPConnection(self, *args, **kwargs):  # noqa: N802 - http.client's name
+    def HTTPConnection(self, *args: Any, **kwargs: Any) -> http.client.HTTPConnection:  # noqa: N802 - http.client's name
         return http.client.HTTPConnection(*args, **self._with_timeout(kwargs))
 
-    def HTTPSConnection(self, *args, **kwargs):  # noqa: N802 - http.client's name
+    def HTTPSConnection(self, *args: Any, **kwargs: Any) -> http.client.HTTPSConnection:  # noqa: N802 - http.client's name
         return http.client.HTTPSConnection(*args, **self._with_timeout(kwargs))
 
 
-def _install():
+def _install() -> None:
     if not isinstance(getattr(_core_providers, 'http_client', None), _TimedHTTPClient):
         _core_providers.http_client = _TimedHTTPClient()
 
 
 @contextlib.contextmanager
-def fetch_timeout(seconds):
+def fetch_timeout(seconds: Optional[float]) -> Iterator[None]:
     """Bound each socket operation of the core's fetches to ``seconds``.
 
     ``None`` means no timeout (the core's own behaviour).

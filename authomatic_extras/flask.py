@@ -171,7 +171,7 @@ class FlaskAuthomatic(Authomatic):
 
     # -- configuration -----------------------------------------------------
 
-    @property  # type: ignore[override]
+    @property
     def config(self) -> Any:
         """The config given to the constructor, else the current app's."""
         if self._config is not None:
@@ -183,7 +183,7 @@ class FlaskAuthomatic(Authomatic):
     def config(self, value: Any) -> None:
         self._config = value
 
-    @property  # type: ignore[override]
+    @property
     def secret(self) -> Optional[str]:
         """The secret given to the constructor, else the current app's."""
         if self._secret:
@@ -264,7 +264,9 @@ class FlaskAuthomatic(Authomatic):
 
     # -- the view decorator ------------------------------------------------
 
-    def login(self, *login_args: Any, **login_kwargs: Any) -> Callable[[ViewFunc], ViewFunc]:
+    # The seed's decorator replaces the core's login(adapter, ...) on purpose.
+    def login(  # type: ignore[override]
+            self, *login_args: Any, **login_kwargs: Any) -> Callable[[ViewFunc], ViewFunc]:
         """Decorator for Flask view functions.
 
         Runs :meth:`authomatic.Authomatic.login` for the current request, then
@@ -274,6 +276,9 @@ class FlaskAuthomatic(Authomatic):
         provider name, the view's ``provider_name`` URL argument is used; an
         unknown provider answers 404.
         """
+        if len(login_args) > 2:
+            raise TypeError('login() takes the provider name and a callback positionally; '
+                            'pass the other arguments by keyword.')
 
         def decorator(view: ViewFunc) -> ViewFunc:
             @wraps(view)
@@ -310,6 +315,7 @@ class FlaskAuthomatic(Authomatic):
             provider_name = args.pop(0)
         else:
             provider_name = kwargs.pop('provider_name', None) or url_provider_name
+        callback = args.pop(0) if args else kwargs.pop('callback', None)
         if not self._is_provider(provider_name):
             abort(404, description='Unknown login provider.')
 
@@ -328,7 +334,8 @@ class FlaskAuthomatic(Authomatic):
         adapter = WerkzeugAdapter(request, login_response)
         with fetch_timeout(self.fetch_timeout):
             result = super(FlaskAuthomatic, self).login(
-                adapter, provider_name, *args, session=session, session_saver=saver, **kwargs)
+                adapter, provider_name, callback=callback, session=session,
+                session_saver=saver, **kwargs)
         if result is not None:
             if state is not None:
                 state.clear()
@@ -336,7 +343,7 @@ class FlaskAuthomatic(Authomatic):
                     result = self._fail_on_state(result, state.problem)
             result = self._clarify_error(result)
         self._send_signal(provider_name, result, login_response)
-        return cast(Optional[LoginResult], result)
+        return result
 
     @staticmethod
     def _send_signal(provider_name: str, result: Optional[LoginResult],
@@ -378,8 +385,10 @@ class FlaskAuthomatic(Authomatic):
             return False
         if provider_name.startswith('__'):  # '__defaults__' and the like
             return False
-        settings = self.config.get(provider_name) if self.config is not None else None
-        return callable(getattr(settings, 'get', None)) and bool(settings.get('class_'))
+        config = self.config
+        settings = config.get(provider_name) if config is not None else None
+        return settings is not None and callable(getattr(settings, 'get', None)) \
+            and bool(settings.get('class_'))
 
     def _fail_on_state(self, result: LoginResult, problem: LoginStateError) -> LoginResult:
         """A login that finished on unusable stored state fails with its reason."""

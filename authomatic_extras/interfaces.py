@@ -18,6 +18,10 @@ import abc
 
 import six
 
+MYPY = False  # True for the type checker only: no typing import at run time (Python 2.7)
+if MYPY:  # pragma: no cover
+    from typing import Any, Iterable  # noqa: F401
+
 __all__ = ['BaseSession', 'BaseConfig']
 
 
@@ -27,6 +31,7 @@ class BaseSession(object):
 
     @abc.abstractmethod
     def save(self):
+        # type: () -> None
         """Called only once per request.
 
         Should implement a mechanism for setting the session **cookie** and
@@ -35,18 +40,22 @@ class BaseSession(object):
 
     @abc.abstractmethod
     def __setitem__(self, key, value):
+        # type: (str, Any) -> None
         """Same as :meth:`dict.__setitem__`."""
 
     @abc.abstractmethod
     def __getitem__(self, key):
+        # type: (str) -> Any
         """Same as :meth:`dict.__getitem__`."""
 
     @abc.abstractmethod
     def __delitem__(self, key):
+        # type: (str) -> None
         """Same as :meth:`dict.__delitem__`."""
 
     @abc.abstractmethod
     def get(self, key, default=None):
+        # type: (str, Any) -> Any
         """Same as :meth:`dict.get`."""
 
 
@@ -56,8 +65,10 @@ class BaseConfig(object):
 
     @abc.abstractmethod
     def get(self, key, default=None):
+        # type: (str, Any) -> Any
         """Same as :meth:`dict.get`."""
 
     @abc.abstractmethod
     def values(self):
+        # type: () -> Iterable[Any]
         """Same as :meth:`dict.values`."""

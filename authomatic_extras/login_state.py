@@ -20,9 +20,13 @@ core for that. It stores each login in flight (a *flow*) as one
   kept per provider, the oldest dropped first, to keep the cookie small;
 * a flow is removed as soon as its login finishes.
 """
+from __future__ import annotations
+
 import base64
 import binascii
 import time
+from datetime import datetime
+from typing import Any, Callable, Dict, Iterable, Iterator, List, MutableMapping, Optional, Set
 
 from authomatic.exceptions import SessionError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -54,7 +58,7 @@ class LoginStateInvalid(LoginStateError):
     """The login state was tampered with or signed with another secret."""
 
 
-def _strings_in(value):
+def _strings_in(value: Any) -> Iterator[str]:
     """Every string inside a decoded state value (objects included)."""
     if isinstance(value, str):
         yield value
@@ -71,7 +75,7 @@ def _strings_in(value):
             yield found
 
 
-def _haystack(params):
+def _haystack(params: Iterable[Any]) -> str:
     """Request values as the provider echoes them, plus their base64 decoding
     (the OAuth 2.0 core puts its CSRF token into ``state`` as base64 JSON)."""
     texts = []
@@ -91,7 +95,9 @@ class _Flow(object):
     """One decoded login in flight: its state ``data`` and the ``echoes``
     (values of the redirect to the provider) that a callback sends back."""
 
-    def __init__(self, token=None, data=None, echoes=(), signed_at=None, problem=None):
+    def __init__(self, token: Optional[str] = None, data: Optional[Dict[str, Any]] = None,
+                 echoes: Iterable[str] = (), signed_at: Optional[datetime] = None,
+                 problem: Optional[LoginStateError] = None) -> None:
         self.token = token
         self.data = data
         self.echoes = list(echoes)
@@ -99,10 +105,10 @@ class _Flow(object):
         self.problem = problem
 
     @property
-    def valid(self):
+    def valid(self) -> bool:
         return self.data is not None
 
-    def marks(self):
+    def marks(self) -> Set[str]:
         """Strings long enough to recognise this flow by."""
         found = set(_strings_in(self.data)) | set(self.echoes)
         return {m for m in found if len(m) >= MIN_ECHO_LENGTH}
@@ -132,25 +138,27 @@ class LoginState(BaseSession):
     login finish on that state.
     """
 
-    def __init__(self, store, namespace, key, secret, max_age=600, params=(),
-                 echoes=None, max_flows=3, serializer=login_state_serializer):
+    def __init__(self, store: MutableMapping[str, Any], namespace: str, key: str, secret: str,
+                 max_age: Optional[float] = 600, params: Iterable[Any] = (),
+                 echoes: Optional[Callable[[], Iterable[str]]] = None, max_flows: int = 3,
+                 serializer: Any = login_state_serializer) -> None:
         self.store = store
         self.namespace = namespace
         self.key = key
         self.max_age = max_age
         self.max_flows = max_flows
         #: A :class:`LoginStateError` describing unusable stored state, or ``None``.
-        self.problem = None
+        self.problem: Optional[LoginStateError] = None
         self._signer = URLSafeTimedSerializer(secret, salt=SALT, serializer=serializer)
         self._params = params
         self._echoes = echoes
-        self._flows = None
-        self._current = None
+        self._flows: Optional[List[_Flow]] = None
+        self._current = _Flow(data={})
         self._continues = False
 
     # -- reading the store ----------------------------------------------
 
-    def _tokens(self):
+    def _tokens(self) -> List[str]:
         slots = self.store.get(self.namespace)
         tokens = slots.get(self.key) if isinstance(slots, dict) else None
         if isinstance(tokens, str):
@@ -159,7 +167,7 @@ class LoginState(BaseSession):
             return []
         return [t for t in tokens if isinstance(t, str)]
 
-    def _decode(self, token):
+    def _decode(self, token: str) -> _Flow:
         try:
             payload, signed_at = self._signer.loads(token, return_timestamp=True)
         except (BadSignature, ValueError, TypeError):
@@ -172,7 +180,7 @@ class LoginState(BaseSession):
         echoes = [e for e in payload.get('e') or [] if isinstance(e, str)]
         return _Flow(token, payload['d'], echoes, signed_at)
 
-    def _select(self):
+    def _select(self) -> None:
         """Decode the stored flows and pick the one this request continues.
 
         A flow is continued when one of its marks that no other flow shares
@@ -201,7 +209,8 @@ class LoginState(BaseSession):
                 self.problem = invalid[-1]
             self._current = _Flow(data={})
             return
-        age = time.time() - chosen.signed_at.timestamp()
+        signed_at = chosen.signed_at.timestamp() if chosen.signed_at else 0.0
+        age = time.time() - signed_at
         if self.max_age is not None and age > self.max_age:
             self.problem = LoginStateExpired(
                 'The login with "{0}" was started {1} seconds ago, longer than '
@@ -209,29 +218,31 @@ class LoginState(BaseSession):
                 .format(self.key, int(age), self.max_age))
             self._current = _Flow(chosen.token, {})
         else:
-            self._current = _Flow(chosen.token, dict(chosen.data), chosen.echoes)
+            self._current = _Flow(chosen.token, dict(chosen.data or {}), chosen.echoes)
 
     @property
-    def data(self):
+    def data(self) -> Dict[str, Any]:
         """The decoded state of the flow this request belongs to."""
         self._select()
+        if self._current.data is None:
+            self._current.data = {}
         return self._current.data
 
     # -- BaseSession -----------------------------------------------------
 
-    def __setitem__(self, key, value):
+    def __setitem__(self, key: str, value: Any) -> None:
         self.data[key] = value
 
-    def __getitem__(self, key):
+    def __getitem__(self, key: str) -> Any:
         return self.data[key]
 
-    def __delitem__(self, key):
+    def __delitem__(self, key: str) -> None:
         del self.data[key]
 
-    def get(self, key, default=None):
+    def get(self, key: str, default: Any = None) -> Any:
         return self.data.get(key, default)
 
-    def save(self):
+    def save(self) -> None:
         """Write this request's flow back, signed with the current time.
 
         A request that continued a flow replaces it; any other request adds a
@@ -247,7 +258,7 @@ class LoginState(BaseSession):
             tokens.append(self._current.token)
         self._write(tokens[-self.max_flows:] if self.max_flows else tokens)
 
-    def clear(self):
+    def clear(self) -> None:
         """Remove the flow this request used (its login is over)."""
         self._select()
         tokens = self._tokens()
@@ -256,7 +267,7 @@ class LoginState(BaseSession):
             self._write(tokens)
         self._current = _Flow(data={})
 
-    def _write(self, tokens):
+    def _write(self, tokens: List[str]) -> None:
         slots = self.store.get(self.namespace)
         slots = dict(slots) if isinstance(slots, dict) else {}
         if tokens:

@@ -13,7 +13,10 @@ encodes exactly those two classes as tagged JSON objects of their attributes.
 Decoding never imports or instantiates any other type, so data a client sent
 can at worst fail to decode.
 """
+from __future__ import annotations
+
 import json
+from typing import Any, Dict, Optional
 
 __all__ = ['LoginStateSerializer', 'login_state_serializer', 'UnserializableStateError']
 
@@ -24,7 +27,7 @@ class UnserializableStateError(TypeError):
     """A value put into the login state cannot be stored as JSON."""
 
 
-def _openid_types():
+def _openid_types() -> Dict[str, type]:
     """The python3-openid classes we know how to store, by tag.
 
     Imported lazily: python3-openid is only needed by apps that use OpenID.
@@ -45,22 +48,22 @@ class LoginStateSerializer(object):
     python3-openid session objects listed in the module docstring.
     """
 
-    def __init__(self):
-        self._types = None
+    def __init__(self) -> None:
+        self._types: Optional[Dict[str, type]] = None
 
     @property
-    def types(self):
+    def types(self) -> Dict[str, type]:
         if self._types is None:
             self._types = _openid_types()
         return self._types
 
-    def dumps(self, value):
+    def dumps(self, value: Any) -> str:
         return json.dumps(self._encode(value), separators=(',', ':'), sort_keys=True)
 
-    def loads(self, text):
+    def loads(self, text: Any) -> Any:
         return self._decode(json.loads(text))
 
-    def _encode(self, value):
+    def _encode(self, value: Any) -> Any:
         if value is None or isinstance(value, (bool, int, float, str)):
             return value
         if isinstance(value, list):
@@ -86,7 +89,7 @@ class LoginStateSerializer(object):
             'server-side session of your own as session= to keep other types.'
             .format(type(value).__module__, type(value).__name__))
 
-    def _decode(self, value):
+    def _decode(self, value: Any) -> Any:
         if isinstance(value, list):
             return [self._decode(item) for item in value]
         if not isinstance(value, dict):
@@ -101,7 +104,7 @@ class LoginStateSerializer(object):
             return {key: self._decode(item) for key, item in payload.items()}
         cls = self.types.get(tag)
         if cls is not None and isinstance(payload, dict):
-            obj = cls.__new__(cls)
+            obj: Any = object.__new__(cls)
             obj.__dict__.update(self._decode(payload))
             return obj
         raise ValueError('Unknown login state tag {0!r}.'.format(tag))

@@ -12,7 +12,8 @@ Connect to them with blinker, as to Flask's own signals::
 The sender is always the current Flask app; every signal passes
 ``provider_name``.
 """
-from flask.signals import Namespace
+# flask.signals re-exports blinker's Namespace without declaring it public.
+from flask.signals import Namespace  # type: ignore[attr-defined]
 
 __all__ = ['login_started', 'login_succeeded', 'login_failed']
 
