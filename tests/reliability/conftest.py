@@ -1,0 +1,70 @@
+"""Fixtures of the reliability and security tests of ``FlaskAuthomatic``:
+the three local providers as a config, the app factory, a pickle canary and a
+``redis-server`` on a free port. Helpers live in ``reliability_support.py``."""
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
+
+from reliability_support import (  # noqa: E402
+    Canary, build_app, free_port, provider_callback, unavailable, wait_for_port)
+
+
+@pytest.fixture
+def make_app():
+    return build_app
+
+
+@pytest.fixture
+def providers_config(local_oauth2_server, local_oauth1_server, local_openid_server):
+    return {
+        'oauth2': local_oauth2_server.config_entry(id=1),
+        'oauth1': local_oauth1_server.config_entry(id=2),
+        'openid': local_openid_server.config_entry(id=3),
+    }
+
+
+@pytest.fixture
+def callback_for():
+    return provider_callback
+
+
+@pytest.fixture
+def canary(tmp_path):
+    return Canary(str(tmp_path / 'pickle-was-loaded'))
+
+
+@pytest.fixture(scope='module')
+def redis_port(tmp_path_factory):
+    binary = shutil.which('redis-server')
+    if binary is None:
+        unavailable('redis-server is not installed (Debian: apt-get install redis-server)')
+    try:
+        import flask_session  # noqa: F401
+        import redis  # noqa: F401
+    except ImportError as error:
+        unavailable('Flask-Session and redis are needed ({0}); pip install '
+                    'Flask-Session redis'.format(error))
+    port = free_port()
+    workdir = str(tmp_path_factory.mktemp('redis'))
+    proc = subprocess.Popen(
+        [binary, '--port', str(port), '--bind', '127.0.0.1', '--save', '',
+         '--appendonly', 'no', '--dir', workdir, '--daemonize', 'no'],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        if not wait_for_port(port, proc=proc):
+            pytest.fail('redis-server did not start on port {0}'.format(port))
+        yield port
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
