@@ -20,7 +20,7 @@ import six
 
 MYPY = False  # True for the type checker only: no typing import at run time (Python 2.7)
 if MYPY:  # pragma: no cover
-    from typing import Any, Iterable  # noqa: F401
+    from typing import Any, Iterable  # noqa: F401  # novermin (never runs: MYPY is False)
 
 __all__ = ['BaseSession', 'BaseConfig']
 
