@@ -44,10 +44,10 @@ def _start(what, server, option):
     try:
         return server.start()
     except SystemExit:
-        raise _port_in_use(server, what, option)
+        raise _port_in_use(server, what, option) from None
     except OSError as error:
         if error.errno == errno.EADDRINUSE:
-            raise _port_in_use(server, what, option)
+            raise _port_in_use(server, what, option) from None
         raise
 
 
@@ -104,10 +104,10 @@ def main(argv=None):
     try:
         server.serve_forever()
     except SystemExit:
-        raise _port_in_use(server, 'app', '--port')
+        raise _port_in_use(server, 'app', '--port') from None
     except OSError as error:
         if error.errno == errno.EADDRINUSE:
-            raise _port_in_use(server, 'app', '--port')
+            raise _port_in_use(server, 'app', '--port') from None
         raise
     except KeyboardInterrupt:
         pass

@@ -31,8 +31,7 @@ import time
 from datetime import datetime, timezone
 
 from authomatic.exceptions import CancellationError
-from flask import (Blueprint, Flask, flash, redirect, render_template, request,
-                   session, url_for)
+from flask import Blueprint, Flask, flash, redirect, render_template, request, session, url_for
 
 from authomatic_extras.flask import FlaskAuthomatic
 

@@ -2,21 +2,20 @@
 
 Each real provider is listed only when both of its variables are set:
 
-=============  ======================================  ============================
-name           variables                               class
-=============  ======================================  ============================
-``google``     ``GOOGLE_CLIENT_ID``,                   ``authomatic.providers.oauth2.Google``
-               ``GOOGLE_CLIENT_SECRET``
-``github``     ``GITHUB_CLIENT_ID``,                   ``authomatic.providers.oauth2.GitHub``
-               ``GITHUB_CLIENT_SECRET``
-``facebook``   ``FACEBOOK_CLIENT_ID``,                 ``authomatic.providers.oauth2.Facebook``
-               ``FACEBOOK_CLIENT_SECRET``
-``microsoft``  ``MICROSOFT_CLIENT_ID``,                ``authomatic.providers.oauth2.MicrosoftOnline``
-               ``MICROSOFT_CLIENT_SECRET``
-               (optional ``MICROSOFT_TENANT``)
-``twitter``    ``TWITTER_CONSUMER_KEY``,               ``authomatic.providers.oauth1.Twitter``
-               ``TWITTER_CONSUMER_SECRET``
-=============  ======================================  ============================
+============  =======================================================
+name          variables (class of the core)
+============  =======================================================
+``google``    ``GOOGLE_CLIENT_ID``, ``GOOGLE_CLIENT_SECRET``
+              (``authomatic.providers.oauth2.Google``)
+``github``    ``GITHUB_CLIENT_ID``, ``GITHUB_CLIENT_SECRET``
+              (``authomatic.providers.oauth2.GitHub``)
+``facebook``  ``FACEBOOK_CLIENT_ID``, ``FACEBOOK_CLIENT_SECRET``
+              (``authomatic.providers.oauth2.Facebook``)
+``microsoft`` ``MICROSOFT_CLIENT_ID``, ``MICROSOFT_CLIENT_SECRET``, optional
+              ``MICROSOFT_TENANT`` (``authomatic.providers.oauth2.MicrosoftOnline``)
+``twitter``   ``TWITTER_CONSUMER_KEY``, ``TWITTER_CONSUMER_SECRET``
+              (``authomatic.providers.oauth1.Twitter``)
+============  =======================================================
 
 The local providers (no account, no internet) are added by
 ``python -m legacy_examples.flask_demo`` itself, see :func:`local_entries`.

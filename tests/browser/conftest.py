@@ -72,8 +72,10 @@ def chromium_path():
     return path
 
 
-@pytest.fixture(scope='session')
+@pytest.fixture(scope='module')
 def playwright_driver(chromium_path):
+    """Playwright's driver, per test module (its event loop does not outlive
+    the browser tests)."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:

@@ -4,7 +4,6 @@ import os
 import subprocess
 import sys
 
-import pytest
 from authomatic.providers import oauth1, oauth2
 
 from legacy_examples.flask_demo import create_app, local_entries, providers_from_env
