@@ -68,6 +68,7 @@ def test_crafted_parameters_at_step_one(make_app, providers_config, local_openid
         form = _autosubmit_form(response.get_data(as_text=True), 'http://localhost/')
         assert form is not None, response.data[:300]
         _, action, fields = form
+        fields = dict(fields)
         assert urlsplit(action).netloc == urlsplit(local_openid_server.url).netloc
         for key in ('openid.return_to', 'openid.realm'):
             assert urlsplit(fields[key]).netloc == APP_HOST, fields[key]
