@@ -38,6 +38,7 @@ TEST = FLASK + GAE + TESTING + [
     'hypothesis>=6.80',
     'vermin>=1.6',
     'Flask-Login>=0.6',
+    'playwright>=1.50',
     'mypy>=1.8',
     'types-six',
 ]

@@ -25,6 +25,7 @@ from xml.sax.saxutils import escape
 import webapp2
 from authomatic import Authomatic
 from authomatic.adapters import Webapp2Adapter
+from authomatic.exceptions import CancellationError
 
 from authomatic_extras.gae import GAEError, NDBConfig, Webapp2Session, \
     ndb_config
@@ -52,19 +53,33 @@ def secret():
     return value
 
 
+def user_session(handler, key):
+    """The visitor's session: login state while a login runs, then the user."""
+    return Webapp2Session(handler, secret=key, backend='memcache')
+
+
 class Home(webapp2.RequestHandler):
     def get(self):
         try:
             config = ndb_config()
+            key = secret()
         except GAEError as error:
             return page(self, 'Set up needed', u'<p>%s</p>' % escape(
                 str(error)), status=503)
+        user = user_session(self, key).get('user')
+        if user:
+            who = (u'<p class="user">Logged in as {0} ({1}) '
+                   u'<a href="/logout">Log out</a></p>').format(
+                       escape(user.get('name') or u''),
+                       escape(user.get('email') or u''))
+        else:
+            who = u''
         links = u''.join(
             u'<li><a href="/login/%s">%s</a></li>' % (escape(name),
                                                       escape(name))
             for name in sorted(config.keys()) if name.isalnum())
         page(self, 'Authomatic gen-1 example',
-             u'<p>Log in with:</p><ul>%s</ul>' % links)
+             who + u'<p>Log in with:</p><ul>%s</ul>' % links)
 
 
 class Login(webapp2.RequestHandler):
@@ -79,7 +94,7 @@ class Login(webapp2.RequestHandler):
             return page(self, 'Unknown provider', u'<p>No provider named '
                         u'%s.</p>' % escape(provider_name), status=404)
 
-        session = Webapp2Session(self, secret=key, backend='memcache')
+        session = user_session(self, key)
         authomatic = Authomatic(config=config, secret=key,
                                 report_errors=True)
         result = authomatic.login(Webapp2Adapter(self), provider_name,
@@ -90,19 +105,39 @@ class Login(webapp2.RequestHandler):
         if result.error:
             logging.warning('Login with %s failed: %s', provider_name,
                             type(result.error).__name__)
-            return page(self, 'Login failed', u'<p>%s: %s</p>' % (
-                escape(type(result.error).__name__),
-                escape(u'%s' % (result.error,))), status=401)
+            if isinstance(result.error, CancellationError):
+                # Its message may carry the provider's request token: not shown.
+                detail = (u'You chose Deny at the provider, so nothing was '
+                          u'shared with this app.')
+            else:
+                detail = u'%s: %s' % (escape(type(result.error).__name__),
+                                      escape(u'%s' % (result.error,)))
+            return page(self, 'Login failed', u'<p>%s</p><p><a href="/">Back'
+                        u'</a></p>' % detail, status=401)
         user = result.user
+        session['user'] = {'name': user.name, 'email': user.email,
+                           'id': u'%s' % (user.id,)}
+        session.save()
         page(self, 'Logged in', u'<p class="user">Hello {0} ({1})</p>'
-             u'<p>id: {2}</p>'.format(escape(user.name or u''),
-                                     escape(user.email or u''),
-                                     escape(u'%s' % (user.id,))))
+             u'<p>id: {2}</p><p><a href="/">Home</a> '
+             u'<a href="/logout">Log out</a></p>'.format(
+                 escape(user.name or u''), escape(user.email or u''),
+                 escape(u'%s' % (user.id,))))
+
+
+class Logout(webapp2.RequestHandler):
+    def get(self):
+        session = user_session(self, secret())
+        if session.get('user') is not None:
+            del session['user']
+            session.save()
+        self.redirect('/')
 
 
 app = webapp2.WSGIApplication([
     webapp2.Route('/', Home),
     webapp2.Route('/login/<provider_name>', Login),
+    webapp2.Route('/logout', Logout),
 ])
 
 __all__ = ['app', 'NDBConfig']
