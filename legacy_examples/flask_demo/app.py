@@ -34,6 +34,7 @@ from authomatic.exceptions import CancellationError
 from flask import Blueprint, Flask, flash, redirect, render_template, request, session, url_for
 
 from authomatic_extras.flask import FlaskAuthomatic
+from authomatic_extras.signals import login_succeeded
 
 from .providers import provider_title, providers_from_env
 
@@ -85,7 +86,13 @@ def create_app(config=None, providers_env=None):
     app.register_blueprint(demo)
     app.jinja_env.filters['expiry'] = describe_expiry
     app.register_error_handler(404, _not_found)
+    login_succeeded.connect(_announce_login, app)
     return app
+
+
+def _announce_login(app, provider_name, result, **extra):
+    """A ``login_succeeded`` receiver: say who logged in (no tokens)."""
+    app.logger.info('%s logged in with %s', result.user.name or result.user.id, provider_name)
 
 
 # -- views ---------------------------------------------------------------------

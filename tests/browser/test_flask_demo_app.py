@@ -114,3 +114,16 @@ def test_skip_rule_fails_when_services_are_required():
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert '1 error' in proc.stdout or '1 failed' in proc.stdout
     assert 'AUTHOMATIC_EXTRAS_REQUIRE_SERVICES=1' in proc.stdout
+
+
+def test_the_demo_announces_logins_through_the_signal(local_oauth2_server, caplog):
+    import logging
+
+    from authomatic_extras.testing import login_with_test_client
+    from legacy_examples.flask_demo.app import create_app
+
+    app = create_app({'AUTHOMATIC_CONFIG': {'local': local_oauth2_server.config_entry(id=1)},
+                      'SECRET_KEY': 'signal-test-key'})
+    with caplog.at_level(logging.INFO, logger=app.logger.name):
+        login_with_test_client(app.test_client(), '/login/local/', username='bob')
+    assert 'Bob Marley logged in with local' in caplog.text
