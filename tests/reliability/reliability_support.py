@@ -19,8 +19,11 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 import requests
 from flask import Flask, jsonify
+from itsdangerous import URLSafeTimedSerializer
 
+from authomatic_extras import login_state
 from authomatic_extras.flask import FlaskAuthomatic
+from authomatic_extras.serializer import login_state_serializer
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -169,3 +172,20 @@ def wait_for_port(port, timeout=20.0, proc=None):
         except OSError:
             time.sleep(0.05)
     return False
+
+
+# -- forging cookies -------------------------------------------------------
+
+def flask_cookie(payload, key=FLASK_SECRET):
+    """A Flask session cookie for ``payload``, signed with ``key``."""
+    from flask import Flask
+    app = Flask('forge')
+    app.secret_key = key
+    return app.session_interface.get_signing_serializer(app).dumps(payload)
+
+
+def state_token(data, secret=SECRET, echoes=()):
+    """A login-state token as LoginState writes it (signed with ``secret``)."""
+    signer = URLSafeTimedSerializer(secret, salt=login_state.SALT,
+                                    serializer=login_state_serializer)
+    return signer.dumps({'d': data, 'e': list(echoes)})

@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 from itsdangerous import URLSafeTimedSerializer
 
 from authomatic_extras import login_state
-from authomatic_extras.serializer import login_state_serializer
 
-from reliability_support import FLASK_SECRET, SECRET, assert_clean_failure, with_query
+from reliability_support import (SECRET, assert_clean_failure, flask_cookie, state_token,
+                                 with_query)
 
 PROVIDERS = ['oauth2', 'oauth1', 'openid']
 
@@ -27,21 +27,6 @@ def start_path(provider, openid_server):
     if provider == 'openid':
         return '/login/openid?id=' + quote(openid_server.identifier('alice'), '')
     return '/login/' + provider
-
-
-def flask_cookie(payload, key=FLASK_SECRET):
-    """A Flask session cookie for ``payload``, signed with ``key``."""
-    from flask import Flask
-    app = Flask('forge')
-    app.secret_key = key
-    return app.session_interface.get_signing_serializer(app).dumps(payload)
-
-
-def state_token(data, secret=SECRET, echoes=()):
-    """A login-state token as LoginState writes it (signed with ``secret``)."""
-    signer = URLSafeTimedSerializer(secret, salt=login_state.SALT,
-                                    serializer=login_state_serializer)
-    return signer.dumps({'d': data, 'e': list(echoes)})
 
 
 # -- the session cookie ------------------------------------------------------

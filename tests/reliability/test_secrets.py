@@ -1,0 +1,243 @@
+"""Secrets stay secret, and nothing a client sends is unpickled.
+
+* Logs captured at INFO from every logger during complete logins and failed
+  ones, for OAuth 2.0, OAuth 1.0a and OpenID, hold no consumer secret, no
+  access or refresh token, no token secret, no PKCE verifier, and nothing of
+  the session cookie or the login state inside it.
+* Error pages with ``debug=False`` (the app's JSON error and Flask's 500 page
+  with ``report_errors=False``) hold none of them either.
+* A pickle whose loading would run code is put into every place a client
+  controls (each callback parameter, the session cookie raw and validly
+  signed, the login state, other cookies, headers): it never runs.
+"""
+import base64
+import logging
+from urllib.parse import quote
+
+import pytest
+
+
+from reliability_support import (FLASK_SECRET, SECRET, build_app, flask_cookie, state_token,
+                                 with_query)
+
+
+class SecretBag(object):
+    """Collects the values that must never be logged or shown."""
+
+    def __init__(self, config):
+        self.values = {SECRET, FLASK_SECRET}
+        for entry in config.values():
+            for key in ('consumer_secret',):
+                if entry.get(key):
+                    self.values.add(entry[key])
+
+    def hook(self, result):
+        user = result.user
+        credentials = getattr(user, 'credentials', None) if user else None
+        if credentials is not None:
+            for name in ('token', 'token_secret', 'refresh_token'):
+                value = getattr(credentials, name, None)
+                if value:
+                    self.values.add(value)
+        from flask import session
+        self.add_session(dict(session))
+
+    def add_session(self, data):
+        namespace = data.get('authomatic') or {}
+        for tokens in namespace.values():
+            for token in tokens if isinstance(tokens, list) else [tokens]:
+                self.values.add(token)
+                # The signed payload alone (first segment) is session content too.
+                self.values.add(str(token).split('.')[0])
+
+    def add_cookies(self, client):
+        cookie = client.get_cookie('session')
+        if cookie is not None and cookie.value:
+            self.values.add(cookie.value)
+            self.values.add(cookie.value.lstrip('.').split('.')[0])
+
+    def leaks_in(self, text):
+        return sorted(v for v in self.values if v and len(v) >= 8 and v in text)
+
+
+def _capture_login_state(bag, client):
+    with client.session_transaction() as session:
+        bag.add_session(dict(session))
+        state = session.get('authomatic') or {}
+    # The PKCE verifier and CSRF token inside the signed state.
+    from authomatic_extras.login_state import LoginState
+    for provider, tokens in state.items():
+        reader = LoginState({'authomatic': state}, 'authomatic', provider, SECRET, None)
+        for token in tokens:
+            flow = reader._decode(token)
+            for value in (flow.data or {}).values():
+                if isinstance(value, str) and len(value) >= 16:
+                    bag.values.add(value)
+
+
+def _all_log_text(caplog):
+    parts = []
+    for record in caplog.records:
+        parts.append(record.getMessage())
+        if record.exc_info:
+            parts.append(logging.Formatter().formatException(record.exc_info))
+    return '\n'.join(parts)
+
+
+def _path(provider, openid_server):
+    if provider == 'openid':
+        return '/login/openid?id=' + quote(openid_server.identifier('alice'), '')
+    return '/login/' + provider
+
+
+@pytest.mark.parametrize('provider', ['oauth2', 'oauth1', 'openid'])
+def test_complete_login_logs_no_secret_at_info(providers_config, local_openid_server,
+                                               callback_for, caplog, provider):
+    caplog.set_level(logging.INFO)
+    bag = SecretBag(providers_config)
+    app = build_app(providers_config, view_hook=bag.hook)
+    client = app.test_client()
+    callback = callback_for(client, _path(provider, local_openid_server))
+    _capture_login_state(bag, client)
+    bag.add_cookies(client)
+    response = client.get(callback)
+    assert response.status_code == 200, response.get_json()
+    bag.add_cookies(client)
+    if provider != 'openid':
+        assert len(bag.values) > 4  # tokens were collected
+    text = _all_log_text(caplog)
+    assert 'Procedure finished' in text or 'Authentication successful' in text
+    assert bag.leaks_in(text) == []
+    assert bag.leaks_in(response.get_data(as_text=True)) == []
+
+
+FAILURES = {
+    'wrong-state': lambda cb: with_query(cb, state='forged'),
+    'replay': lambda cb: cb,
+    'token-500': None,
+    'userinfo-truncated': None,
+}
+
+
+@pytest.mark.parametrize('provider', ['oauth2', 'oauth1'])
+@pytest.mark.parametrize('failure', sorted(FAILURES))
+def test_failed_login_logs_and_shows_no_secret(providers_config, local_oauth2_server,
+                                               local_oauth1_server, callback_for, caplog,
+                                               provider, failure):
+    caplog.set_level(logging.INFO)
+    server = local_oauth2_server if provider == 'oauth2' else local_oauth1_server
+    bag = SecretBag(providers_config)
+    app = build_app(providers_config, view_hook=bag.hook)
+    client = app.test_client()
+    callback = callback_for(client, '/login/' + provider)
+    _capture_login_state(bag, client)
+    bag.add_cookies(client)
+    if failure == 'replay':
+        assert client.get(callback).status_code == 200
+    elif failure == 'token-500':
+        server.fault('token', '500')
+    elif failure == 'userinfo-truncated':
+        server.fault('userinfo', 'truncated_json')
+    elif provider == 'oauth1':  # OAuth 1.0a has no state: forge its request token
+        callback = with_query(callback, oauth_token='forged-token-value')
+    else:
+        callback = FAILURES[failure](callback)
+    response = client.get(callback)
+    assert response.status_code == 401, response.data
+    text = _all_log_text(caplog)
+    assert 'Reported suppressed exception' in text or 'authomatic:' in text
+    assert bag.leaks_in(text) == []
+    assert bag.leaks_in(response.get_data(as_text=True)) == []
+
+
+@pytest.mark.parametrize('provider', ['oauth2', 'oauth1'])
+def test_error_page_without_debug_shows_no_secret(providers_config, local_oauth2_server,
+                                                  local_oauth1_server, callback_for, caplog,
+                                                  provider):
+    """``report_errors=False, debug=False``: the failure is Flask's generic
+    500 page (by choice of the app), with no traceback and no secret."""
+    caplog.set_level(logging.INFO)
+    server = local_oauth2_server if provider == 'oauth2' else local_oauth1_server
+    bag = SecretBag(providers_config)
+    app = build_app(providers_config, report_errors=False, debug=False)
+    client = app.test_client()
+    callback = callback_for(client, '/login/' + provider)
+    _capture_login_state(bag, client)
+    bag.add_cookies(client)
+    server.fault('userinfo', 'html')
+    response = client.get(callback)
+    assert response.status_code == 500
+    page = response.get_data(as_text=True)
+    assert 'Traceback' not in page
+    assert bag.leaks_in(page) == []
+    assert bag.leaks_in(_all_log_text(caplog)) == []
+
+
+# -- pickles -------------------------------------------------------------------------
+
+
+def _payload_places(canary, config, flask_cookie, state_token):
+    """(description, how to send) for every client-controlled place."""
+    b64 = canary.b64()
+    raw = canary.payload().decode('latin-1')
+    std = base64.b64encode(canary.payload()).decode()
+    values = [b64, std, raw]
+    places = []
+    for value in values:
+        for param in ('code', 'state', 'error', 'user_state', 'oauth_token', 'oauth_verifier',
+                      'denied', 'openid.mode', 'openid.assoc_handle', 'openid.sig',
+                      'janrain_nonce', 'id'):
+            places.append(('param ' + param, {'query': {param: value}}))
+        places.append(('raw session cookie', {'cookies': {'session': value}}))
+        places.append(('core session cookie', {'cookies': {'authomatic': value}}))
+        places.append(('other cookie', {'cookies': {'webapp2authomatic': value}}))
+        for provider in config:
+            places.append(('signed session, state slot ' + provider, {'cookies': {
+                'session': flask_cookie({'authomatic': {provider: [value]}})}}))
+            places.append(('signed session, state data ' + provider, {'cookies': {
+                'session': flask_cookie({'authomatic': {provider: [
+                    state_token({'csrf': value, 'pkce_verifier': value,
+                                 'oauth_token_secret': value, 'x': value})]}})}}))
+        places.append(('header', {'headers': {'Authorization': 'Bearer ' + b64,
+                                              'X-Session': b64}}))
+    return places
+
+
+@pytest.mark.parametrize('provider', ['oauth2', 'oauth1', 'openid'])
+def test_no_pickle_from_the_client_is_ever_loaded(providers_config, local_openid_server,
+                                                  canary, provider):
+    import os
+
+    # The control: loading the payload really runs the code.
+    import pickle
+    pickle.loads(canary.payload())
+    assert canary.fired
+    os.remove(canary.path)
+
+    app = build_app(providers_config)
+    sent = 0
+    for where, how in _payload_places(canary, providers_config, flask_cookie, state_token):
+        for step in ('start', 'callback'):
+            client = app.test_client()
+            for name, value in how.get('cookies', {}).items():
+                client.set_cookie(name, value)
+            query = dict(how.get('query', {}))
+            if step == 'callback' and provider == 'oauth2':
+                query.setdefault('code', 'c')
+                query.setdefault('state', 's')
+            if step == 'callback' and provider == 'oauth1':
+                query.setdefault('oauth_token', 't')
+                query.setdefault('oauth_verifier', 'v')
+            if provider == 'openid':
+                query.setdefault('id', local_openid_server.identifier('alice'))
+                if step == 'callback':
+                    query.setdefault('openid.mode', 'id_res')
+            path = '/login/' + provider + ('?' + '&'.join(
+                '{0}={1}'.format(quote(k), quote(v, safe='')) for k, v in query.items())
+                if query else '')
+            response = client.get(path, headers=how.get('headers', {}))
+            assert response.status_code < 500, (where, step, response.data[:500])
+            sent += 1
+            assert not canary.fired, 'a client pickle was loaded: {0} ({1})'.format(
+                where, step)
+    assert sent > 100
