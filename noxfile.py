@@ -47,6 +47,9 @@ NOT_IN_MATRIX = [
     'tests/browser',
 ]
 
+#: Tools of the [test] extra that only the tests above use: not installed.
+NOT_INSTALLED = ('build', 'twine', 'ruff', 'nox', 'mypy', 'playwright')
+
 _WHEEL = []  # built once per nox process
 
 
@@ -110,8 +113,15 @@ def matrix(session, flask, authomatic, gae):
     gae_reqs.discard('python3-openid')  # also needed by the local OpenID provider
     # The [test] extra is the suite's tools plus [flask], [testing] and [gae];
     # without gen-1 extras, drop what only [gae] brings.
-    runner = [r for r in _extra_requirements(wheel, 'test')
-              if Requirement(r).name.lower() not in gae_reqs or gae == 'gae']
+    runner = []
+    for line in _extra_requirements(wheel, 'test'):
+        name = Requirement(line).name.lower()
+        if name in NOT_INSTALLED or name.startswith('types-'):
+            continue
+        if name in gae_reqs and gae != 'gae':
+            continue
+        if line not in runner:
+            runner.append(line)
     extras = 'flask,testing' + (',gae' if gae == 'gae' else '')
     session.install(f'{wheel}[{extras}]', *runner,
                     f'authomatic=={authomatic}', *FLASK[flask])
