@@ -46,7 +46,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar, cast
 
 from authomatic import Authomatic
 from authomatic.adapters import WerkzeugAdapter
-from authomatic.core import LoginResult
+from authomatic.core import LoginResult, resolve_provider_class
 from authomatic.exceptions import (BaseError, CancellationError, ConfigError, FailureError,
                                    FetchError)
 from flask import (Flask, abort, current_app, g, has_app_context, has_request_context,
@@ -58,7 +58,7 @@ from werkzeug.wrappers import Response
 
 from authomatic_extras import signals
 from authomatic_extras.fetch_timeout import fetch_timeout
-from authomatic_extras.login_state import LoginState, LoginStateError
+from authomatic_extras.login_state import LoginState, LoginStateError, LoginStateMissing
 
 __all__ = ['FlaskAuthomatic', 'MalformedCallbackError']
 
@@ -90,6 +90,12 @@ class _RequestState(object):
         self.request = request_object
         self.result = result
         self.response = response
+
+
+def _prepared(response: Response) -> bool:
+    """Whether the core put anything (a redirect, a page) into ``response``."""
+    return response.status_code != 200 or 'Location' in response.headers \
+        or bool(response.get_data())
 
 
 def _redirect_values(response: Response) -> List[str]:
@@ -166,6 +172,7 @@ class FlaskAuthomatic(Authomatic):
             # The core would set logging_level on it; the docs say it is ignored.
             self._logger = logger
         self.fetch_timeout = fetch_timeout
+        self._openid_store: Any = None
         if app is not None:
             self.init_app(app)
 
@@ -331,6 +338,8 @@ class FlaskAuthomatic(Authomatic):
                                echoes=lambda: _redirect_values(login_response))
             session, saver = state, state.save
 
+        if 'store' not in kwargs and self._needs_openid_store(provider_name):
+            kwargs['store'] = self.openid_store
         adapter = WerkzeugAdapter(request, login_response)
         with fetch_timeout(self.fetch_timeout):
             result = super(FlaskAuthomatic, self).login(
@@ -339,11 +348,42 @@ class FlaskAuthomatic(Authomatic):
         if result is not None:
             if state is not None:
                 state.clear()
-                if state.problem is not None:
-                    result = self._fail_on_state(result, state.problem)
+                result = self._check_state(result, state, provider_name)
             result = self._clarify_error(result)
+        elif not _prepared(login_response):
+            # The core neither started nor continued a login (it starts only
+            # on a request without parameters): say so instead of a blank 200.
+            abort(400, description=(
+                'This request neither starts nor continues a login with "{0}": the '
+                'parameters {1} are not what the provider sends back. Start the login '
+                'again from its link, without query parameters.').format(
+                    provider_name, ', '.join(sorted(request.args)) or '(none)'))
         self._send_signal(provider_name, result, login_response)
         return result
+
+    def _needs_openid_store(self, provider_name: str) -> bool:
+        settings = self.config.get(provider_name)
+        if settings.get('store') is not None:
+            return False
+        provider_class = resolve_provider_class(settings.get('class_'))
+        return any(cls.__name__ == 'OpenID' and cls.__module__ == 'authomatic.providers.openid'
+                   for cls in getattr(provider_class, '__mro__', ()))
+
+    @property
+    def openid_store(self) -> Any:
+        """The python3-openid store OpenID logins use when their config names
+        none: a :class:`openid.store.memstore.MemoryStore` of this process.
+
+        It keeps nonces on the server, so a replayed OpenID callback is refused
+        even with an old session cookie (the core's default keeps them in the
+        session, which the client controls). Several app processes should share
+        one store: set ``'store'`` in the provider's config (e.g. python3-openid's
+        SQL stores, or :class:`authomatic_extras.gae.openid.NDBOpenIDStore`).
+        """
+        if self._openid_store is None:
+            from openid.store.memstore import MemoryStore
+            self._openid_store = MemoryStore()
+        return self._openid_store
 
     @staticmethod
     def _send_signal(provider_name: str, result: Optional[LoginResult],
@@ -390,10 +430,26 @@ class FlaskAuthomatic(Authomatic):
         return settings is not None and callable(getattr(settings, 'get', None)) \
             and bool(settings.get('class_'))
 
-    def _fail_on_state(self, result: LoginResult, problem: LoginStateError) -> LoginResult:
-        """A login that finished on unusable stored state fails with its reason."""
-        if isinstance(result.error, CancellationError):
-            return result  # The user said no; that is the better message.
+    def _check_state(self, result: LoginResult, state: LoginState,
+                     provider_name: str) -> LoginResult:
+        """A finished login must rest on a valid login state of this session.
+
+        A success without one fails (OpenID accepts answers nobody asked for,
+        and a replayed or planted callback must not log anyone in); a failure
+        caused by unusable state says so, unless the user cancelled or the
+        provider was unreachable, which are the better messages.
+        """
+        problem: Optional[LoginStateError] = state.problem
+        if result.error is None:
+            if problem is None and not state.found:
+                problem = LoginStateMissing(
+                    'No login with "{0}" was started in this browser session (or its '
+                    'state was lost: cookies blocked or the session reset). Start the '
+                    'login again.'.format(provider_name))
+        elif isinstance(result.error, (CancellationError, FetchError)):
+            problem = None
+        if problem is None:
+            return result
         self._logger.warning('authomatic: %s', problem)
         if not self.report_errors:
             raise problem

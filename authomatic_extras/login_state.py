@@ -34,7 +34,8 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from authomatic_extras.interfaces import BaseSession
 from authomatic_extras.serializer import login_state_serializer
 
-__all__ = ['LoginState', 'LoginStateError', 'LoginStateExpired', 'LoginStateInvalid']
+__all__ = ['LoginState', 'LoginStateError', 'LoginStateExpired', 'LoginStateInvalid',
+           'LoginStateMissing']
 
 #: Salt that separates login-state signatures from other uses of the secret.
 SALT = 'authomatic-extras.login-state'
@@ -56,6 +57,10 @@ class LoginStateExpired(LoginStateError):
 
 class LoginStateInvalid(LoginStateError):
     """The login state was tampered with or signed with another secret."""
+
+
+class LoginStateMissing(LoginStateError):
+    """A callback arrived in a session where no login was started."""
 
 
 def _strings_in(value: Any) -> Iterator[str]:
@@ -149,6 +154,8 @@ class LoginState(BaseSession):
         self.max_flows = max_flows
         #: A :class:`LoginStateError` describing unusable stored state, or ``None``.
         self.problem: Optional[LoginStateError] = None
+        #: Whether this request found a login in flight in the store.
+        self.found = False
         self._signer = URLSafeTimedSerializer(secret, salt=SALT, serializer=serializer)
         self._params = params
         self._echoes = echoes
@@ -199,6 +206,7 @@ class LoginState(BaseSession):
             others = set().union(*(m for i, m in enumerate(marks) if i != index))
             if any(mark in haystack for mark in marks[index] - others):
                 matching.append(flow)
+        self.found = bool(valid)
         if matching:
             chosen, self._continues = matching[-1], True
         elif valid:
@@ -252,10 +260,11 @@ class LoginState(BaseSession):
         tokens = self._tokens()
         if self._continues and self._current.token in tokens:
             tokens.remove(self._current.token)
-        if self._current.data:
-            echoes = list(self._echoes()) if self._echoes is not None else []
-            self._current.token = self._signer.dumps({'d': self._current.data, 'e': echoes})
-            tokens.append(self._current.token)
+        # Written even when the core stored nothing: a callback must find a
+        # login started in this session (OpenID accepts unsolicited answers).
+        echoes = list(self._echoes()) if self._echoes is not None else []
+        self._current.token = self._signer.dumps({'d': self.data, 'e': echoes})
+        tokens.append(self._current.token)
         self._write(tokens[-self.max_flows:] if self.max_flows else tokens)
 
     def clear(self) -> None:

@@ -1,6 +1,8 @@
 import logging
 from typing import Any, Callable, Optional
 
+def resolve_provider_class(class_: Any) -> type: ...
+
 class User:
     provider: Any
     credentials: Optional[Credentials]
