@@ -12,8 +12,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
-from reliability_support import (  # noqa: E402
-    Canary, build_app, free_port, provider_callback, unavailable, wait_for_port)
+from reliability_support import (
+    Canary,
+    build_app,
+    free_port,
+    provider_callback,
+    unavailable,
+    wait_for_port,
+)
 
 
 @pytest.fixture
@@ -49,8 +55,8 @@ def redis_port(tmp_path_factory):
         import flask_session  # noqa: F401
         import redis  # noqa: F401
     except ImportError as error:
-        unavailable('Flask-Session and redis are needed ({0}); pip install '
-                    'Flask-Session redis'.format(error))
+        unavailable(f'Flask-Session and redis are needed ({error}); pip install '
+                    'Flask-Session redis')
     port = free_port()
     workdir = str(tmp_path_factory.mktemp('redis'))
     proc = subprocess.Popen(
@@ -59,7 +65,7 @@ def redis_port(tmp_path_factory):
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         if not wait_for_port(port, proc=proc):
-            pytest.fail('redis-server did not start on port {0}'.format(port))
+            pytest.fail(f'redis-server did not start on port {port}')
         yield port
     finally:
         proc.terminate()

@@ -36,7 +36,7 @@ FLASK_SECRET = 'reliability-flask-session-key'
 def unavailable(reason):
     """Skip for a missing system service, or fail when CI requires it."""
     if os.environ.get(REQUIRE_ENV) == '1':
-        pytest.fail('{0} ({1}=1: these tests must run here)'.format(reason, REQUIRE_ENV),
+        pytest.fail(f'{reason} ({REQUIRE_ENV}=1: these tests must run here)',
                     pytrace=False)
     pytest.skip(reason)
 
@@ -127,7 +127,7 @@ def assert_clean_failure(response):
 
 # -- a pickle that would run code ------------------------------------------
 
-class Canary(object):
+class Canary:
     """Marks whether a code-executing pickle was ever loaded."""
 
     def __init__(self, path):
@@ -145,7 +145,7 @@ class Canary(object):
         return os.path.exists(self.path)
 
 
-class _Exploit(object):
+class _Exploit:
     def __init__(self, path):
         self.path = path
 

@@ -34,11 +34,11 @@ def rss_bytes(pid):
         import psutil
         return psutil.Process(pid).memory_info().rss
     except ImportError:
-        with open('/proc/{0}/status'.format(pid)) as status:
+        with open(f'/proc/{pid}/status') as status:
             for line in status:
                 if line.startswith('VmRSS:'):
                     return int(line.split()[1]) * 1024
-    raise RuntimeError('cannot read the RSS of {0}'.format(pid))
+    raise RuntimeError(f'cannot read the RSS of {pid}')
 
 
 # -- the app process -------------------------------------------------------------
@@ -48,10 +48,10 @@ def serve_app(provider_url, port_file):
     """Child process: FlaskAuthomatic on Werkzeug's threaded server."""
     import logging
 
+    from reliability_support import build_app
     from werkzeug.serving import make_server
 
     from authomatic_extras.testing.providers import LocalOAuth2
-    from reliability_support import build_app
 
     logging.getLogger('werkzeug').setLevel(logging.ERROR)
     config = {'local': {'class_': LocalOAuth2, 'id': 1, 'consumer_key': 'local-client',
@@ -68,7 +68,7 @@ def serve_app(provider_url, port_file):
     server.serve_forever()
 
 
-class AppProcess(object):
+class AppProcess:
     def __init__(self, provider_url, workdir):
         port_file = os.path.join(workdir, 'soak-app-port')
         if os.path.exists(port_file):
@@ -83,7 +83,7 @@ class AppProcess(object):
                 raise RuntimeError('the soak app did not start')
             time.sleep(0.05)
         with open(port_file) as handle:
-            self.url = 'http://localhost:{0}'.format(handle.read().strip())
+            self.url = f'http://localhost:{handle.read().strip()}'
 
     @property
     def pid(self):
@@ -113,7 +113,7 @@ def run_soak(logins, concurrency=8, users=200, warmup=None, sample_every=None,
     warmup = min(warmup, logins)
     sample_every = sample_every or max(10, logins // 100)
     workdir = workdir or tempfile.mkdtemp(prefix='authomatic-soak-')
-    names = ['soak{0:04d}'.format(i) for i in range(users)]
+    names = [f'soak{i:04d}' for i in range(users)]
 
     counts = {'ok': 0, 'server_errors': 0, 'cross_talk': 0, 'failed': 0}
     problems = []

@@ -14,11 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from itsdangerous import URLSafeTimedSerializer
+from reliability_support import SECRET, assert_clean_failure, flask_cookie, state_token, with_query
 
 from authomatic_extras import login_state
-
-from reliability_support import (SECRET, assert_clean_failure, flask_cookie, state_token,
-                                 with_query)
 
 PROVIDERS = ['oauth2', 'oauth1', 'openid']
 
@@ -186,14 +184,7 @@ def test_replayed_callback_same_browser(make_app, providers_config, callback_for
     assert_clean_failure(client.get(callback))
 
 
-OPENID_REPLAY = pytest.mark.xfail(strict=True, reason=(
-    'FINDING: the core keeps OpenID nonces in the session (SessionOpenIDStore); with a '
-    'client-side session the old cookie rolls the nonce store back, so the replay logs in '
-    'again. Fix proposed in docs/notes-for-lead.md (server-side store by default).'))
-
-
-@pytest.mark.parametrize('provider', ['oauth2', 'oauth1',
-                                      pytest.param('openid', marks=OPENID_REPLAY)])
+@pytest.mark.parametrize('provider', PROVIDERS)
 def test_replayed_callback_with_the_cookie_of_before(make_app, providers_config, callback_for,
                                                      local_openid_server, provider):
     """An attacker who captured the callback URL and the cookie as they were
@@ -210,7 +201,7 @@ def test_replayed_callback_with_the_cookie_of_before(make_app, providers_config,
 
 def test_openid_replay_with_a_server_side_nonce_store_is_refused(
         make_app, local_openid_server, callback_for):
-    """What the fix for the OpenID replay looks like: a server-side store."""
+    """An explicit server-side store in the config refuses the replay too."""
     from openid.store.memstore import MemoryStore
 
     config = {'openid': dict(local_openid_server.config_entry(id=3), store=MemoryStore())}
@@ -247,7 +238,7 @@ def test_callback_replayed_into_a_new_login(make_app, providers_config, callback
 # -- expiry ------------------------------------------------------------------------
 
 
-class _ShiftedTime(object):
+class _ShiftedTime:
     """Stands in for the ``time`` module inside login_state: the clock moved on."""
 
     def __init__(self, seconds):
@@ -278,42 +269,31 @@ def test_login_state_just_younger_than_session_max_age_still_works(
 
 # -- parameters the core ignores --------------------------------------------------
 
-NOOP = pytest.mark.xfail(strict=True, reason=(
-    'FINDING: the core neither starts nor finishes a login when the request has '
-    'parameters it does not expect; FlaskAuthomatic returns result None and an empty 200 '
-    '(no message, no redirect). Fix proposed in docs/notes-for-lead.md (answer 400).'))
-
-
 def _is_noop(response):
     """The core did nothing: an empty 200, no redirect, no result."""
     return (response.status_code == 200 and not response.data
             and 'Location' not in response.headers)
 
 
-@NOOP
 @pytest.mark.parametrize('query', ['state={state}&code=', 'code=&state=',
                                    'next=http://evil.example/', 'foo=bar',
                                    'state={state}'])
 def test_request_the_core_ignores_gets_a_clear_4xx(make_app, providers_config, callback_for,
                                                    query):
+    """Parameters the core neither starts nor continues a login with (it
+    used to answer an empty 200): a 400 that says to start again, no flow
+    stored, no redirect."""
     from urllib.parse import parse_qs
 
     client = make_app(providers_config).test_client()
     callback = callback_for(client, '/login/oauth2')
     state = parse_qs(urlsplit(callback).query)['state'][0]
     response = client.get('/login/oauth2?' + query.format(state=quote(state)))
-    assert 400 <= response.status_code < 500, (response.status_code, response.data)
-    assert response.data
-
-
-@pytest.mark.parametrize('query', ['state=x&code=', 'next=http://evil.example/', 'foo=bar'])
-def test_request_the_core_ignores_is_at_least_harmless(make_app, providers_config, query):
-    """Until the fix: the no-op answer is no redirect, no login, no 5xx."""
-    client = make_app(providers_config).test_client()
-    response = client.get('/login/oauth2?' + query)
-    assert _is_noop(response)
+    assert response.status_code == 400, (response.status_code, response.data)
+    assert b'Start the login again' in response.data
+    assert 'Location' not in response.headers
     for _ in range(10):
-        client.get('/login/oauth2?' + query)
+        client.get('/login/oauth2?' + query.format(state=quote(state)))
     with client.session_transaction() as session:
         assert len(session.get('authomatic', {}).get('oauth2', [])) <= 3
 
@@ -438,10 +418,7 @@ def _fuzz(provider, make_app, providers_config, callback_for, openid_server):
             url = url.rsplit('&', 1)[0] if '&' in url else url  # the value goes missing
         response = client.get(url)
         assert response.status_code < 500, (url, response.data[:1000])
-        if _is_noop(response):
-            # The known no-op (test_request_the_core_ignores_gets_a_clear_4xx).
-            seen['outcomes'].add('noop')
-            return
+        assert not _is_noop(response), url
         if response.status_code in (302, 303):
             # The core starts the login over (OAuth 1.0a without oauth_token):
             # only ever towards the configured provider.

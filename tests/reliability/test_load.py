@@ -8,10 +8,9 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from reliability_support import build_app
 
 from authomatic_extras.testing import LocalAppServer, login_with_requests
-
-from reliability_support import build_app
 
 IN_FLIGHT = 200
 SHORT_SOAK = 300
@@ -33,7 +32,7 @@ def test_two_hundred_logins_in_flight_at_once(local_oauth2_server):
     """All 200 callbacks are held inside the view together (a barrier), so
     every one of them is in flight at the same moment; each must still read
     its own user, and no request of any of the logins may answer 5xx."""
-    usernames = ['load{0:03d}'.format(i) for i in range(IN_FLIGHT)]
+    usernames = [f'load{i:03d}' for i in range(IN_FLIGHT)]
     for name in usernames:
         local_oauth2_server.add_user(name, name='Name ' + name, email=name + '@example.org')
     barrier = threading.Barrier(IN_FLIGHT, timeout=120)

@@ -22,17 +22,16 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
+from reliability_support import free_port
 
 from authomatic_extras.testing import LocalOAuth2Server
 
-from reliability_support import free_port
-
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
-PUBLIC = 'localhost:{0}'.format(free_port())   # what the load balancer would be
+PUBLIC = f'localhost:{free_port()}'   # what the load balancer would be
 
 
-class Instance(object):
+class Instance:
     """A child process serving one app; ``url`` is its own address."""
 
     def __init__(self, name, argv, port_file):
@@ -47,10 +46,10 @@ class Instance(object):
                 err = self.proc.stderr.read().decode(errors='replace') if \
                     self.proc.poll() is not None else ''
                 self.stop()
-                raise AssertionError('instance {0} did not start: {1}'.format(name, err[-2000:]))
+                raise AssertionError(f'instance {name} did not start: {err[-2000:]}')
             time.sleep(0.05)
         with open(port_file) as handle:
-            self.url = 'http://127.0.0.1:{0}'.format(handle.read().strip())
+            self.url = f'http://127.0.0.1:{handle.read().strip()}'
 
     def stop(self):
         if self.proc.poll() is None:
@@ -97,8 +96,8 @@ def provider():
     server = LocalOAuth2Server()
     server.start()
     for i in range(40):
-        server.add_user('multi{0:02d}'.format(i), name='Multi {0}'.format(i),
-                        email='multi{0:02d}@example.org'.format(i))
+        server.add_user(f'multi{i:02d}', name=f'Multi {i}',
+                        email=f'multi{i:02d}@example.org')
     try:
         yield server
     finally:
@@ -148,7 +147,7 @@ def test_the_session_lives_in_redis_not_in_the_cookie(instances, redis_port):
 
 def test_many_logins_alternating_instances_no_cross_talk(instances):
     a, b = instances
-    names = ['multi{0:02d}'.format(i) for i in range(40)]
+    names = [f'multi{i:02d}' for i in range(40)]
 
     def one(index):
         first, second = (a, b) if index % 2 == 0 else (b, a)
@@ -246,7 +245,7 @@ class DevServerInstance(Instance):
                 break
         if not line.startswith(b'Serving'):
             self.stop()
-            raise AssertionError('dev server {0} did not start: {1!r}'.format(name, line))
+            raise AssertionError(f'dev server {name} did not start: {line!r}')
         self.url = line.split(b' at ')[1].split()[0].decode().rstrip('/')
 
     def stop(self):
@@ -264,8 +263,7 @@ class DevServerInstance(Instance):
 @pytest.fixture
 def gen1(tmp_path, provider):
     pytest.importorskip('webapp2')
-    from authomatic_extras.gae import NDBConfig
-    from authomatic_extras.gae import devserver
+    from authomatic_extras.gae import NDBConfig, devserver
 
     root = tmp_path / 'app'
     root.mkdir()
@@ -296,7 +294,7 @@ def gen1(tmp_path, provider):
 @pytest.mark.parametrize('backend', ['memcache', 'datastore'])
 def test_gen1_same_instance_control(gen1, backend):
     a = gen1('A')
-    _, callback = login_across(a, a, path='/login/{0}/local'.format(backend))
+    _, callback = login_across(a, a, path=f'/login/{backend}/local')
     assert callback.status_code == 200, callback.text
     assert callback.text == 'user alice@example.org'
 
@@ -311,7 +309,7 @@ def test_gen1_login_across_two_dev_servers_cannot_finish(gen1, backend):
     ``datastore.db`` once at start: B never sees the entity A wrote after B
     started. The callback finds no stored state and fails (401, no user)."""
     a, b = gen1('A'), gen1('B')
-    start, callback = login_across(a, b, path='/login/{0}/local'.format(backend))
+    start, callback = login_across(a, b, path=f'/login/{backend}/local')
     assert start.headers['X-Instance'] == 'A'
     assert callback.headers['X-Instance'] == 'B'
     assert callback.status_code == 401, callback.text

@@ -13,10 +13,9 @@ from urllib.parse import quote
 
 import pytest
 import requests
+from reliability_support import build_app, free_port
 
 from authomatic_extras.testing import LocalAppServer, login_with_requests, login_with_test_client
-
-from reliability_support import build_app, free_port
 
 #: Upper bound for a fault that answers at once (500, HTML, junk), seconds.
 FAST_BOUND = 3.0
@@ -102,14 +101,14 @@ def test_without_any_timeout_the_login_waits_for_the_provider(providers_config,
     assert elapsed >= 2.0
 
 
-class Blackhole(object):
+class Blackhole:
     """Accepts TCP connections (the kernel's backlog) and never answers."""
 
     def __init__(self):
         self.sock = socket.socket()
         self.sock.bind(('127.0.0.1', 0))
         self.sock.listen(50)
-        self.url = 'http://127.0.0.1:{0}'.format(self.sock.getsockname()[1])
+        self.url = f'http://127.0.0.1:{self.sock.getsockname()[1]}'
 
     def close(self):
         self.sock.close()
@@ -143,7 +142,7 @@ def test_provider_down(providers_config, callback_for, provider):
     config = {k: dict(v) for k, v in providers_config.items()}
     app = build_app(config)
     client, callback = _callback_then_swap(
-        config, provider, 'http://127.0.0.1:{0}'.format(free_port()), callback_for, app)
+        config, provider, f'http://127.0.0.1:{free_port()}', callback_for, app)
     started = time.monotonic()
     body = _assert_clear_error(client.get(callback))
     assert time.monotonic() - started < FAST_BOUND
@@ -152,7 +151,7 @@ def test_provider_down(providers_config, callback_for, provider):
 
 def test_provider_down_at_step_one_oauth1(providers_config):
     config = {k: dict(v) for k, v in providers_config.items()}
-    config['oauth1']['provider_url'] = 'http://127.0.0.1:{0}'.format(free_port())
+    config['oauth1']['provider_url'] = f'http://127.0.0.1:{free_port()}'
     started = time.monotonic()
     response = build_app(config).test_client().get('/login/oauth1')
     assert time.monotonic() - started < FAST_BOUND
@@ -209,7 +208,7 @@ def test_slow_openid_discovery_is_bounded(providers_config, local_openid_server)
     _assert_clear_error(response)
 
 
-class Trickle(object):
+class Trickle:
     """An HTTP server that sends its answer one byte at a time, each byte just
     inside a per-operation timeout (a slowloris provider)."""
 
@@ -219,7 +218,7 @@ class Trickle(object):
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(('127.0.0.1', 0))
         self.sock.listen(5)
-        self.url = 'http://127.0.0.1:{0}'.format(self.sock.getsockname()[1])
+        self.url = f'http://127.0.0.1:{self.sock.getsockname()[1]}'
         self.thread = threading.Thread(target=self._serve, daemon=True)
         self.thread.start()
 

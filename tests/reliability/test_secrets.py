@@ -15,13 +15,17 @@ import logging
 from urllib.parse import quote
 
 import pytest
+from reliability_support import (
+    FLASK_SECRET,
+    SECRET,
+    build_app,
+    flask_cookie,
+    state_token,
+    with_query,
+)
 
 
-from reliability_support import (FLASK_SECRET, SECRET, build_app, flask_cookie, state_token,
-                                 with_query)
-
-
-class SecretBag(object):
+class SecretBag:
     """Collects the values that must never be logged or shown."""
 
     def __init__(self, config):
@@ -238,6 +242,5 @@ def test_no_pickle_from_the_client_is_ever_loaded(providers_config, local_openid
             response = client.get(path, headers=how.get('headers', {}))
             assert response.status_code < 500, (where, step, response.data[:500])
             sent += 1
-            assert not canary.fired, 'a client pickle was loaded: {0} ({1})'.format(
-                where, step)
+            assert not canary.fired, f'a client pickle was loaded: {where} ({step})'
     assert sent > 100
