@@ -334,7 +334,7 @@ class FlaskAuthomatic(Authomatic):
             session, saver = self.session, self.session_save_method
         else:
             state = LoginState(flask_session, self.prefix, provider_name, cast(str, self.secret),
-                               self.session_max_age, params=request.values.values(),
+                               self.session_max_age, params=request.args.values(),
                                echoes=lambda: _redirect_values(login_response))
             session, saver = state, state.save
 
@@ -388,6 +388,10 @@ class FlaskAuthomatic(Authomatic):
     @staticmethod
     def _send_signal(provider_name: str, result: Optional[LoginResult],
                      login_response: Response) -> None:
+        signal = (signals.login_started if result is None else signals.login_failed
+                  if result.error is not None else signals.login_succeeded)
+        if not signal.receivers:
+            return
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         if result is None:
             if login_response.status_code in (301, 302, 303, 307) or login_response.data:

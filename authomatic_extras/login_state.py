@@ -24,12 +24,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import time
 from datetime import datetime
 from typing import Any, Callable, Dict, Iterable, Iterator, List, MutableMapping, Optional, Set
 
 from authomatic.exceptions import SessionError
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature, TimestampSigner
 
 from authomatic_extras.interfaces import BaseSession
 from authomatic_extras.serializer import login_state_serializer
@@ -96,6 +97,12 @@ def _haystack(params: Iterable[Any]) -> str:
     return '\n'.join(texts)
 
 
+@functools.lru_cache(maxsize=32)
+def _signer(secret: str) -> TimestampSigner:
+    """One signer per secret (building one costs more than using it)."""
+    return TimestampSigner(secret, salt=SALT)
+
+
 class _Flow(object):
     """One decoded login in flight: its state ``data`` and the ``echoes``
     (values of the redirect to the provider) that a callback sends back."""
@@ -156,7 +163,8 @@ class LoginState(BaseSession):
         self.problem: Optional[LoginStateError] = None
         #: Whether this request found a login in flight in the store.
         self.found = False
-        self._signer = URLSafeTimedSerializer(secret, salt=SALT, serializer=serializer)
+        self._signer = _signer(secret)
+        self._serializer = serializer
         self._params = params
         self._echoes = echoes
         self._flows: Optional[List[_Flow]] = None
@@ -176,7 +184,8 @@ class LoginState(BaseSession):
 
     def _decode(self, token: str) -> _Flow:
         try:
-            payload, signed_at = self._signer.loads(token, return_timestamp=True)
+            value, signed_at = self._signer.unsign(token, return_timestamp=True)
+            payload = self._serializer.loads(value)
         except (BadSignature, ValueError, TypeError):
             return _Flow(token, problem=LoginStateInvalid(
                 'The stored login state for "{0}" is not valid (tampered with, truncated '
@@ -262,10 +271,23 @@ class LoginState(BaseSession):
             tokens.remove(self._current.token)
         # Written even when the core stored nothing: a callback must find a
         # login started in this session (OpenID accepts unsolicited answers).
-        echoes = list(self._echoes()) if self._echoes is not None else []
-        self._current.token = self._signer.dumps({'d': self.data, 'e': echoes})
+        payload = self._serializer.dumps({'d': self.data, 'e': self._needed_echoes()})
+        self._current.token = self._signer.sign(payload).decode('utf-8')
         tokens.append(self._current.token)
         self._write(tokens[-self.max_flows:] if self.max_flows else tokens)
+
+    def _needed_echoes(self) -> List[str]:
+        """The redirect's values, unless the flow's own state already shows in
+        them (the OAuth 2.0 CSRF token rides in ``state``; OpenID's identifier in
+        ``openid.claimed_id``): only then must they be kept to recognise the
+        callback (the OAuth 1.0a request token, whose secret alone is stored)."""
+        echoes = [e for e in (self._echoes() if self._echoes is not None else [])
+                  if len(e) >= MIN_ECHO_LENGTH]
+        marks = _Flow(data=self.data).marks()
+        haystack = _haystack(echoes)
+        if any(mark in haystack for mark in marks):
+            return []
+        return echoes
 
     def clear(self) -> None:
         """Remove the flow this request used (its login is over)."""

@@ -35,12 +35,32 @@ def test_saved_state_reads_back_in_the_callback():
     assert callback.problem is None
 
 
-def test_state_is_a_signed_token_not_plain_data():
+def test_state_is_json_with_a_timestamp_and_signature_never_a_pickle():
     store = {}
     _start(store, 'csrf-token-0123456789')
     [token] = store['authomatic']['local']
-    assert isinstance(token, str) and token.count('.') == 2  # payload.timestamp.signature
-    assert 'csrf-token-0123456789' not in token
+    payload, timestamp, signature = token.rsplit('.', 2)
+    assert json.loads(payload) == {'d': {'authomatic:local:csrf': 'csrf-token-0123456789'},
+                                   'e': []}
+    assert timestamp and signature
+    forged = json.dumps({'d': {'authomatic:local:csrf': 'attacker-chosen-value0'}, 'e': []})
+    store['authomatic']['local'] = ['.'.join([forged, timestamp, signature])]
+    callback = _state(store, params=[_csrf_state('attacker-chosen-value0')])
+    assert callback.get('authomatic:local:csrf') is None
+    assert isinstance(callback.problem, LoginStateInvalid)
+
+
+def test_redirect_values_are_kept_only_when_the_state_does_not_show_in_them():
+    store = {}
+    oauth2 = _state(store, echoes=lambda: [_csrf_state('csrf-token-0123456789'), 'local-client'])
+    oauth2['authomatic:local:csrf'] = 'csrf-token-0123456789'
+    oauth2.save()
+    oauth1 = _state(store, key='one', echoes=lambda: ['request-token-0123456789'])
+    oauth1['authomatic:one:token_secret'] = 'secret-0123456789abcdef'
+    oauth1.save()
+    payloads = [json.loads(t.rsplit('.', 2)[0]) for slot in store['authomatic'].values()
+                for t in slot]
+    assert [p['e'] for p in payloads] == [[], ['request-token-0123456789']]
 
 
 def test_two_logins_in_flight_each_callback_finds_its_own_flow():
