@@ -25,6 +25,7 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
+import json
 import time
 from datetime import datetime
 from typing import Any, Callable, Dict, Iterable, Iterator, List, MutableMapping, Optional, Set
@@ -167,9 +168,10 @@ class LoginState(BaseSession):
         self._serializer = serializer
         self._params = params
         self._echoes = echoes
-        self._flows: Optional[List[_Flow]] = None
+        self._flows: Optional[List[str]] = None
         self._current = _Flow(data={})
         self._continues = False
+        self._invalid: Optional[str] = None
 
     # -- reading the store ----------------------------------------------
 
@@ -196,36 +198,60 @@ class LoginState(BaseSession):
         echoes = [e for e in payload.get('e') or [] if isinstance(e, str)]
         return _Flow(token, payload['d'], echoes, signed_at)
 
+    @staticmethod
+    def _peek(token: str) -> _Flow:
+        """A token's payload *without* checking its signature, only to compare
+        marks; the flow finally chosen is verified before anything is read."""
+        try:
+            payload = json.loads(token.rsplit('.', 2)[0])
+        except ValueError:
+            return _Flow(token)
+        if not isinstance(payload, dict):
+            return _Flow(token)
+        data, echoes = payload.get('d'), payload.get('e')
+        return _Flow(token, data if isinstance(data, dict) else None,
+                     [e for e in echoes if isinstance(e, str)] if isinstance(echoes, list) else [])
+
+    def _matching_token(self, tokens: List[str]) -> Optional[str]:
+        """The newest token with a mark, shared by no other, in the request."""
+        haystack = _haystack(self._params)
+        if not haystack:
+            return None
+        marks = [self._peek(token).marks() for token in tokens]
+        for index in reversed(range(len(tokens))):
+            others: Set[str] = set().union(*(m for i, m in enumerate(marks) if i != index))
+            if any(mark in haystack for mark in marks[index] - others):
+                return tokens[index]
+        return None
+
     def _select(self) -> None:
-        """Decode the stored flows and pick the one this request continues.
+        """Pick the flow this request continues, then verify and load it.
 
         A flow is continued when one of its marks that no other flow shares
-        appears in the request (newest first). When none does, reads fall
-        back to the newest flow (a provider that echoes nothing we know) and
-        a save stores a new flow beside the others (a new login).
+        appears in the request. When none does, reads fall back to the newest
+        valid flow (a provider that echoes nothing we know) and a save stores
+        a new flow beside the others (a new login). Only the flow used is
+        decoded and verified.
         """
         if self._flows is not None:
             return
-        self._flows = [self._decode(token) for token in self._tokens()]
-        valid = [f for f in self._flows if f.valid]
-        haystack = _haystack(self._params)
-        marks = [f.marks() for f in valid]
-        matching = []
-        for index, flow in enumerate(valid):
-            others = set().union(*(m for i, m in enumerate(marks) if i != index))
-            if any(mark in haystack for mark in marks[index] - others):
-                matching.append(flow)
-        self.found = bool(valid)
-        if matching:
-            chosen, self._continues = matching[-1], True
-        elif valid:
-            chosen, self._continues = valid[-1], False
+        tokens = self._flows = self._tokens()
+        matched = self._matching_token(tokens) if tokens else None
+        if matched is not None:
+            chosen = self._decode(matched)
+            self._continues = True
         else:
-            invalid = [f.problem for f in self._flows if f.problem is not None]
-            if invalid:
-                self.problem = invalid[-1]
+            chosen = _Flow()
+            for token in reversed(tokens):
+                chosen = self._decode(token)
+                if chosen.valid:
+                    break
+        if not chosen.valid:
+            self.problem = chosen.problem
+            self._invalid = chosen.token
             self._current = _Flow(data={})
             return
+        self.found = True
         signed_at = chosen.signed_at.timestamp() if chosen.signed_at else 0.0
         age = time.time() - signed_at
         if self.max_age is not None and age > self.max_age:
@@ -266,7 +292,7 @@ class LoginState(BaseSession):
         new flow (keeping at most :attr:`max_flows`, newest last).
         """
         self._select()
-        tokens = self._tokens()
+        tokens = [t for t in self._tokens() if t != self._invalid]
         if self._continues and self._current.token in tokens:
             tokens.remove(self._current.token)
         # Written even when the core stored nothing: a callback must find a
