@@ -15,10 +15,14 @@ operation (connect, send, each read) of the core's fetches made inside the
 :class:`~authomatic_extras.flask.FlaskAuthomatic` applies its
 ``fetch_timeout`` around every login and :meth:`access` call by itself.
 
+The bound is per socket operation, not for a whole fetch: a provider that
+keeps sending a byte just inside the timeout keeps the login going.
+
 How: the first use replaces the ``http_client`` name inside
 ``authomatic.providers`` (the only place the core opens connections) with a
 stand-in whose ``HTTPConnection`` / ``HTTPSConnection`` pass the timeout of
-the current context. Outside a ``with`` block they behave exactly like
+the current context, and gives python3-openid's default urllib fetcher (used
+for OpenID discovery) the same timeout. Outside a ``with`` block they behave exactly like
 :mod:`http.client`'s.
 """
 from __future__ import annotations
@@ -26,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import http.client
+import urllib.request
 from typing import Any, Dict, Iterator, Optional
 
 import authomatic.providers as _core_providers
@@ -61,9 +66,36 @@ class _TimedHTTPClient(object):
         return http.client.HTTPSConnection(*args, **self._with_timeout(kwargs))
 
 
+def _timed_urlopen(request: Any) -> Any:
+    timeout = _TIMEOUT.get()
+    if timeout is None:
+        return urllib.request.urlopen(request)
+    return urllib.request.urlopen(request, timeout=timeout)
+
+
+def _install_openid_fetcher() -> None:
+    """OpenID discovery goes through python3-openid's own fetcher: give its
+    default (urllib) fetcher the same timeout. A fetcher the app set itself
+    is left alone."""
+    try:
+        from openid import fetchers
+    except ImportError:  # OpenID not installed: nothing to bound.
+        return
+    current = getattr(fetchers, '_default_fetcher', None)
+    inner = getattr(current, 'fetcher', current)
+    if current is not None and type(inner) is not fetchers.Urllib2Fetcher:
+        return  # already ours, or the app's own choice (curl, httplib2, custom)
+
+    class TimedUrllibFetcher(fetchers.Urllib2Fetcher):  # type: ignore[misc]
+        urlopen = staticmethod(_timed_urlopen)
+
+    fetchers.setDefaultFetcher(TimedUrllibFetcher(), wrap_exceptions=True)
+
+
 def _install() -> None:
     if not isinstance(getattr(_core_providers, 'http_client', None), _TimedHTTPClient):
         _core_providers.http_client = _TimedHTTPClient()
+        _install_openid_fetcher()
 
 
 @contextlib.contextmanager

@@ -92,6 +92,19 @@ class _RequestState(object):
         self.response = response
 
 
+def _root_cause(error: Optional[BaseException]) -> Optional[BaseException]:
+    """The error itself, or for an error the core raised while handling
+    another (a timeout, python3-openid's DiscoveryFailure), that other one."""
+    if error is None or isinstance(error, BaseError):
+        return error
+    seen: Optional[BaseException] = error
+    while seen is not None:
+        if isinstance(seen, OSError) or type(seen).__name__ == 'DiscoveryFailure':
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return error
+
+
 def _prepared(response: Response) -> bool:
     """Whether the core put anything (a redirect, a page) into ``response``."""
     return response.status_code != 200 or 'Location' in response.headers \
@@ -405,9 +418,15 @@ class FlaskAuthomatic(Authomatic):
 
     def _clarify_error(self, result: LoginResult) -> LoginResult:
         """Give errors that escaped the core's own checks a typed, readable form."""
-        error = result.error
-        if isinstance(error, (TimeoutError, socket.timeout)):
-            clear: BaseError = FetchError(
+        error = _root_cause(result.error)
+        if error is not None and type(error).__name__ == 'DiscoveryFailure':
+            # The core reads e.message on it, which python3-openid lacks.
+            clear: BaseError = FailureError(
+                'OpenID discovery failed for this identifier ({0}).'.format(error))
+            clear.__cause__ = error
+            result.error = clear
+        elif isinstance(error, (TimeoutError, socket.timeout)):
+            clear = FetchError(
                 'The provider did not answer within fetch_timeout ({0} s).'.format(
                     self.fetch_timeout))
             clear.__cause__ = error

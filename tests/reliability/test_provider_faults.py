@@ -193,10 +193,6 @@ def test_app_keeps_serving_while_a_login_hangs_on_a_slow_provider(providers_conf
 # -- measured gaps ---------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    'FINDING: OpenID discovery goes through python3-openid\'s urllib fetcher, which '
-    'neither the provider timeout key nor fetch_timeout bounds; a slow identity page '
-    'holds step 1 as long as it likes. Fix proposed in docs/notes-for-lead.md.'))
 def test_slow_openid_discovery_is_bounded(providers_config, local_openid_server):
     local_openid_server.fault('discovery', 'slow', seconds=SLOW, times=1)
     app = build_app(providers_config, fetch_timeout=TIMEOUT)
@@ -246,7 +242,8 @@ class Trickle:
 @pytest.mark.xfail(strict=True, reason=(
     'FINDING: fetch_timeout bounds each socket operation, not the whole fetch: a '
     'provider that trickles one byte per 0.5 s holds the login past fetch_timeout=1 '
-    '(here for the whole 4 s it trickles). Fix proposed in docs/notes-for-lead.md.'))
+    '(here for the whole 4 s it trickles). Documented limit of fetch_timeout '
+    '(authomatic_extras/fetch_timeout.py, docs/flask.md).'))
 def test_trickling_provider_is_bounded_by_fetch_timeout(providers_config, callback_for):
     config = {k: dict(v) for k, v in providers_config.items()}
     trickle = Trickle(interval=0.5, total=SLOW)
