@@ -39,6 +39,8 @@ TEST = FLASK + GAE + TESTING + [
     'vermin>=1.6',
     'Flask-Login>=0.6',
     'playwright>=1.50',
+    'Flask-Session>=0.8',
+    'redis>=5',
     'mypy>=1.8',
     'types-six',
 ]
@@ -59,7 +61,8 @@ setup(
     include_package_data=False,
     python_requires='>=3.8',
     install_requires=['authomatic>=1.2.1,<2', 'six>=1.16'],
-    extras_require={'flask': FLASK, 'gae': GAE, 'testing': TESTING, 'test': TEST},
+    extras_require={'flask': FLASK, 'gae': GAE, 'testing': TESTING, 'test': TEST,
+                    'bench': TEST + ['matplotlib>=3.7', 'pyinstrument>=4.6']},
     entry_points={'pytest11': ['authomatic_extras = authomatic_extras.testing.pytest_plugin']},
     classifiers=[
         'Framework :: Flask',
