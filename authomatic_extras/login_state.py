@@ -37,7 +37,7 @@ from authomatic_extras.interfaces import BaseSession
 from authomatic_extras.serializer import login_state_serializer
 
 __all__ = ['LoginState', 'LoginStateError', 'LoginStateExpired', 'LoginStateInvalid',
-           'LoginStateMissing']
+           'LoginStateMissing', 'make_token']
 
 #: Salt that separates login-state signatures from other uses of the secret.
 SALT = 'authomatic-extras.login-state'
@@ -104,6 +104,15 @@ def _signer(secret: str) -> TimestampSigner:
     return TimestampSigner(secret, salt=SALT)
 
 
+def make_token(secret: str, data: Dict[str, Any], echoes: Iterable[str] = (),
+               serializer: Any = login_state_serializer) -> str:
+    """The stored form of one login in flight: its state ``data`` and the
+    ``echoes`` that recognise its callback, as JSON with a timestamp and a
+    signature (:class:`itsdangerous.TimestampSigner`)."""
+    payload = serializer.dumps({'d': data, 'e': list(echoes)})
+    return str(_signer(secret).sign(payload).decode('utf-8'))
+
+
 class _Flow(object):
     """One decoded login in flight: its state ``data`` and the ``echoes``
     (values of the redirect to the provider) that a callback sends back."""
@@ -164,6 +173,7 @@ class LoginState(BaseSession):
         self.problem: Optional[LoginStateError] = None
         #: Whether this request found a login in flight in the store.
         self.found = False
+        self._secret = secret
         self._signer = _signer(secret)
         self._serializer = serializer
         self._params = params
@@ -297,8 +307,8 @@ class LoginState(BaseSession):
             tokens.remove(self._current.token)
         # Written even when the core stored nothing: a callback must find a
         # login started in this session (OpenID accepts unsolicited answers).
-        payload = self._serializer.dumps({'d': self.data, 'e': self._needed_echoes()})
-        self._current.token = self._signer.sign(payload).decode('utf-8')
+        self._current.token = make_token(self._secret, self.data, self._needed_echoes(),
+                                         self._serializer)
         tokens.append(self._current.token)
         self._write(tokens[-self.max_flows:] if self.max_flows else tokens)
 

@@ -30,7 +30,8 @@ __all__ = [
     'LocalOAuth2Server', 'LocalOAuth1Server', 'LocalOpenIDServer', 'LocalUser',
     'LocalClient', 'LocalOAuth2', 'LocalOAuth1', 'login_with_requests',
     'login_with_test_client', 'LoginTrip', 'Hop', 'LoginDriveError',
-    'FAULT_KINDS', 'CONSENT_HEADER', 'LocalAppServer',
+    'FAULT_KINDS', 'CONSENT_HEADER', 'LocalAppServer', 'stop_before_callback',
+    'replace_query', 'make_login_app', 'make_flask_login_app',
 ]
 
 _WHERE = {
@@ -49,6 +50,10 @@ _WHERE = {
     'Hop': '.driver',
     'LoginDriveError': '.driver',
     'CONSENT_HEADER': '.driver',
+    'stop_before_callback': '.driver',
+    'replace_query': '.driver',
+    'make_login_app': '.apps',
+    'make_flask_login_app': '.apps',
 }
 
 

@@ -32,8 +32,8 @@ import collections
 from html.parser import HTMLParser
 from urllib.parse import urlencode, urljoin, urlsplit
 
-__all__ = ['login_with_requests', 'login_with_test_client', 'LoginTrip', 'Hop',
-           'LoginDriveError', 'CONSENT_HEADER']
+__all__ = ['login_with_requests', 'login_with_test_client', 'stop_before_callback',
+           'replace_query', 'LoginTrip', 'Hop', 'LoginDriveError', 'CONSENT_HEADER']
 
 #: Response header that marks the consent page of every local provider.
 CONSENT_HEADER = 'X-Authomatic-Extras-Consent'
@@ -271,3 +271,52 @@ def login_with_test_client(client, path, username='alice', decision='allow',
     finally:
         if own:
             session.close()
+
+
+def stop_before_callback(client, path, username='alice', decision='allow',
+                         app_base_url='http://localhost', timeout=10):
+    """Run a login up to the provider's answer, but do not deliver it.
+
+    Step 1 goes through the test ``client`` (its cookies keep the login
+    state), the consent through ``requests``. Returns the app's callback as a
+    path with its query, to be called (or tampered with, replayed, delayed)
+    by the test.
+    """
+    import requests
+
+    start = client.get(path, base_url=app_base_url)
+    with requests.Session() as http:
+        if start.status_code in _REDIRECTS:
+            consent = http.get(start.headers['Location'], allow_redirects=False,
+                               timeout=timeout)
+        else:  # OpenID with SREG/AX: an auto-submitting form to the provider
+            form = _autosubmit_form(start.get_data(as_text=True), app_base_url + path)
+            if start.status_code != 200 or form is None:
+                raise LoginDriveError('Step 1 answered {0} without a redirect or form.'
+                                      .format(start.status_code))
+            method, action, fields = form
+            consent = http.request(method, action, data=fields, timeout=timeout)
+        if not consent.headers.get(CONSENT_HEADER):
+            raise LoginDriveError('No consent page at {0} ({1}).'.format(
+                consent.url, consent.status_code))
+        back = http.post(consent.url, data={'username': username, 'decision': decision},
+                         allow_redirects=False, timeout=timeout)
+    if back.status_code not in _REDIRECTS:
+        raise LoginDriveError('The consent answered {0}, not a redirect.'.format(
+            back.status_code))
+    parts = urlsplit(back.headers['Location'])
+    return parts.path + '?' + parts.query
+
+
+def replace_query(url, /, **changes):
+    """``url`` with query parameters replaced; a value of ``None`` removes one."""
+    from urllib.parse import parse_qsl, urlunsplit
+
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    for key, value in changes.items():
+        if value is None:
+            query.pop(key, None)
+        else:
+            query[key] = value
+    return urlunsplit(parts._replace(query=urlencode(query)))

@@ -1,11 +1,10 @@
 """Every way a login can go wrong ends in result.error with a message,
 never an unhandled exception or a 500."""
 import time
-from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
-from authomatic_extras.testing import LocalOAuth2Server, login_with_test_client
+from authomatic_extras.testing import LocalOAuth2Server, login_with_test_client, replace_query
 
 
 def _error(response):
@@ -14,17 +13,6 @@ def _error(response):
     assert body['user'] is None
     assert body['error']
     return body
-
-
-def _with_query(path, **changes):
-    parts = urlsplit(path)
-    query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-    for key, value in changes.items():
-        if value is None:
-            query.pop(key, None)
-        else:
-            query[key] = value
-    return parts.path + '?' + urlencode(query)
 
 
 @pytest.mark.parametrize('provider', ['oauth2', 'oauth1'])
@@ -37,7 +25,7 @@ def test_user_denies_consent(make_app, providers_config, provider):
 def test_wrong_state(make_app, providers_config, callback_for):
     client = make_app(providers_config).test_client()
     callback = callback_for(client, '/login/oauth2')
-    body = _error(client.get(_with_query(callback, state='forged-state-value')))
+    body = _error(client.get(replace_query(callback, state='forged-state-value')))
     assert body['error_type'] == 'MalformedCallbackError'
     assert 'Start the login again' in body['error']
 
@@ -45,7 +33,7 @@ def test_wrong_state(make_app, providers_config, callback_for):
 def test_missing_state(make_app, providers_config, callback_for):
     client = make_app(providers_config).test_client()
     callback = callback_for(client, '/login/oauth2')
-    body = _error(client.get(_with_query(callback, state=None)))
+    body = _error(client.get(replace_query(callback, state=None)))
     assert 'state' in body['error'].lower()
 
 
@@ -121,5 +109,5 @@ def test_login_state_signed_with_another_secret_is_refused(make_app, providers_c
 def test_oauth1_callback_without_its_request_token(make_app, providers_config, callback_for):
     client = make_app(providers_config).test_client()
     callback = callback_for(client, '/login/oauth1')
-    body = _error(client.get(_with_query(callback, oauth_token='forged')))
+    body = _error(client.get(replace_query(callback, oauth_token='forged')))
     assert body['error']

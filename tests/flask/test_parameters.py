@@ -7,6 +7,7 @@ from flask import Flask, jsonify
 
 from authomatic_extras.flask import FlaskAuthomatic
 from authomatic_extras.testing import login_with_test_client
+from authomatic_extras.testing.apps import TEST_SECRET
 
 
 def _cookie_headers(response):
@@ -61,7 +62,7 @@ def test_secrets_and_tokens_stay_out_of_the_info_log(make_app, providers_config,
     text = '\n'.join(r.getMessage() for r in caplog.records if r.levelno >= logging.INFO)
     assert 'OAuth 2.0' in text
     assert local_oauth2_server.default_client.client_secret not in text
-    assert 'test-secret-0123456789' not in text
+    assert TEST_SECRET not in text
 
 
 def test_report_errors_true_puts_the_error_in_the_result(make_app, providers_config):

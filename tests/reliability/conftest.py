@@ -1,6 +1,6 @@
 """Fixtures of the reliability and security tests of ``FlaskAuthomatic``:
-the three local providers as a config, the app factory, a pickle canary and a
-``redis-server`` on a free port. Helpers live in ``reliability_support.py``."""
+a pickle canary and a ``redis-server`` on a free port (the app factory and
+the providers' config come from tests/conftest.py). Helpers live in ``reliability_support.py``."""
 import os
 import shutil
 import subprocess
@@ -12,33 +12,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
-from reliability_support import (
-    Canary,
-    build_app,
-    free_port,
-    provider_callback,
-    unavailable,
-    wait_for_port,
-)
-
-
-@pytest.fixture
-def make_app():
-    return build_app
-
-
-@pytest.fixture
-def providers_config(local_oauth2_server, local_oauth1_server, local_openid_server):
-    return {
-        'oauth2': local_oauth2_server.config_entry(id=1),
-        'oauth1': local_oauth1_server.config_entry(id=2),
-        'openid': local_openid_server.config_entry(id=3),
-    }
-
-
-@pytest.fixture
-def callback_for():
-    return provider_callback
+from reliability_support import Canary, free_port, unavailable, wait_for_port
 
 
 @pytest.fixture

@@ -48,7 +48,7 @@ def serve_app(provider_url, port_file):
     """Child process: FlaskAuthomatic on Werkzeug's threaded server."""
     import logging
 
-    from reliability_support import build_app
+    from authomatic_extras.testing import make_flask_login_app
     from werkzeug.serving import make_server
 
     from authomatic_extras.testing.providers import LocalOAuth2
@@ -58,7 +58,7 @@ def serve_app(provider_url, port_file):
                         'consumer_secret': 'local-secret',
                         'scope': ['openid', 'profile', 'email'],
                         'provider_url': provider_url}}
-    app = build_app(config, logging_level=logging.WARNING)
+    app = make_flask_login_app(config, logging_level=logging.WARNING)
     logging.getLogger('authomatic_extras').setLevel(logging.WARNING)
     server = make_server('localhost', 0, app, threaded=True)
     server.socket.listen(256)

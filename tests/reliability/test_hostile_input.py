@@ -14,7 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from itsdangerous import URLSafeTimedSerializer
-from reliability_support import SECRET, assert_clean_failure, flask_cookie, state_token, with_query
+from reliability_support import SECRET, assert_clean_failure, flask_cookie, state_token
+from authomatic_extras.testing import replace_query
 
 from authomatic_extras import login_state
 
@@ -135,13 +136,13 @@ def _oauth2_state(csrf, user_state=''):
 def test_wrong_state(make_app, providers_config, callback_for, state):
     client = make_app(providers_config).test_client()
     callback = callback_for(client, '/login/oauth2')
-    assert_clean_failure(client.get(with_query(callback, state=state)))
+    assert_clean_failure(client.get(replace_query(callback, state=state)))
 
 
 def test_missing_state(make_app, providers_config, callback_for):
     client = make_app(providers_config).test_client()
     callback = callback_for(client, '/login/oauth2')
-    assert_clean_failure(client.get(with_query(callback, state=None)))
+    assert_clean_failure(client.get(replace_query(callback, state=None)))
 
 
 def test_state_of_a_finished_login_with_a_fresh_code(make_app, providers_config,
@@ -153,7 +154,7 @@ def test_state_of_a_finished_login_with_a_fresh_code(make_app, providers_config,
     second = callback_for(client, '/login/oauth2', username='bob')
     old_state = dict(p.split('=', 1) for p in urlsplit(first).query.split('&'))['state']
     from urllib.parse import unquote
-    assert_clean_failure(client.get(with_query(second, state=unquote(old_state))))
+    assert_clean_failure(client.get(replace_query(second, state=unquote(old_state))))
 
 
 def test_state_of_the_other_pending_tab(make_app, providers_config, callback_for):
@@ -164,7 +165,7 @@ def test_state_of_the_other_pending_tab(make_app, providers_config, callback_for
     second = callback_for(client, '/login/oauth2', username='bob')
     from urllib.parse import parse_qs
     q1, q2 = parse_qs(urlsplit(first).query), parse_qs(urlsplit(second).query)
-    mixed = with_query(first, code=q1['code'][0], state=q2['state'][0])
+    mixed = replace_query(first, code=q1['code'][0], state=q2['state'][0])
     response = client.get(mixed)
     body = response.get_json()
     assert response.status_code < 500
@@ -307,7 +308,7 @@ def test_oversized_query_values(make_app, providers_config, callback_for, param,
     client = make_app(providers_config).test_client()
     callback = callback_for(client, '/login/oauth2')
     started = time.time()
-    response = client.get(with_query(callback, **{param: 'A' * size}))
+    response = client.get(replace_query(callback, **{param: 'A' * size}))
     elapsed = time.time() - started
     assert response.status_code < 500
     body = response.get_json()

@@ -8,9 +8,8 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from reliability_support import build_app
 
-from authomatic_extras.testing import LocalAppServer, login_with_requests
+from authomatic_extras.testing import LocalAppServer, login_with_requests, make_flask_login_app
 
 IN_FLIGHT = 200
 SHORT_SOAK = 300
@@ -36,7 +35,7 @@ def test_two_hundred_logins_in_flight_at_once(local_oauth2_server):
     for name in usernames:
         local_oauth2_server.add_user(name, name='Name ' + name, email=name + '@example.org')
     barrier = threading.Barrier(IN_FLIGHT, timeout=120)
-    app = build_app({'local': local_oauth2_server.config_entry(id=1)},
+    app = make_flask_login_app({'local': local_oauth2_server.config_entry(id=1)},
                     view_hook=lambda result: barrier.wait())
 
     with LocalAppServer(app, host='localhost') as served:

@@ -78,11 +78,11 @@ def test_crafted_parameters_at_step_one(make_app, providers_config, local_openid
 @pytest.mark.parametrize('param', HOSTILE_PARAMS)
 def test_crafted_parameters_at_the_callback(make_app, providers_config, callback_for,
                                             local_openid_server, provider, param):
-    from reliability_support import with_query
+    from authomatic_extras.testing import replace_query
 
     client = make_app(providers_config).test_client()
     callback = callback_for(client, '/login/' + provider)
-    response = client.get(with_query(callback, **{param: EVIL}))
+    response = client.get(replace_query(callback, **{param: EVIL}))
     assert response.status_code < 500
     assert_stays_home(response, config_hosts(providers_config, local_openid_server))
 

@@ -13,9 +13,10 @@ from urllib.parse import quote
 
 import pytest
 import requests
-from reliability_support import build_app, free_port
+from reliability_support import free_port
 
-from authomatic_extras.testing import LocalAppServer, login_with_requests, login_with_test_client
+from authomatic_extras.testing import (LocalAppServer, login_with_requests, login_with_test_client,
+                                       make_flask_login_app)
 
 #: Upper bound for a fault that answers at once (500, HTML, junk), seconds.
 FAST_BOUND = 3.0
@@ -52,7 +53,7 @@ def _assert_clear_error(response):
 def test_fault_answers_with_a_clear_error_fast(providers_config, local_oauth2_server,
                                                local_oauth1_server, provider, endpoint, kind):
     _server(provider, local_oauth2_server, local_oauth1_server).fault(endpoint, kind)
-    response, elapsed = _timed_login(build_app(providers_config), provider)
+    response, elapsed = _timed_login(make_flask_login_app(providers_config), provider)
     _assert_clear_error(response)
     assert elapsed < FAST_BOUND, elapsed
 
@@ -64,7 +65,7 @@ def test_slow_endpoint_beyond_the_provider_timeout_key(providers_config, local_o
     config[provider] = dict(config[provider], timeout=TIMEOUT)
     _server(provider, local_oauth2_server, local_oauth1_server).fault(
         endpoint, 'slow', seconds=SLOW, times=1)
-    app = build_app(config, fetch_timeout=None)   # only the provider's own key
+    app = make_flask_login_app(config, fetch_timeout=None)   # only the provider's own key
     response, elapsed = _timed_login(app, provider)
     body = _assert_clear_error(response)
     assert body['error_type'] == 'FetchError', body
@@ -77,7 +78,7 @@ def test_slow_endpoint_beyond_fetch_timeout(providers_config, local_oauth2_serve
                                             local_oauth1_server, provider, endpoint):
     _server(provider, local_oauth2_server, local_oauth1_server).fault(
         endpoint, 'slow', seconds=SLOW, times=1)
-    app = build_app(providers_config, fetch_timeout=TIMEOUT)
+    app = make_flask_login_app(providers_config, fetch_timeout=TIMEOUT)
     response, elapsed = _timed_login(app, provider)
     body = _assert_clear_error(response)
     assert body['error_type'] == 'FetchError', body
@@ -96,7 +97,7 @@ def test_without_any_timeout_the_login_waits_for_the_provider(providers_config,
     """The measured reason for the timeouts: the core waits as long as the
     provider takes (here it answers after 2 s and the login then succeeds)."""
     local_oauth2_server.fault('token', 'slow', seconds=2.0, times=1)
-    response, elapsed = _timed_login(build_app(providers_config, fetch_timeout=None), 'oauth2')
+    response, elapsed = _timed_login(make_flask_login_app(providers_config, fetch_timeout=None), 'oauth2')
     assert response.status_code == 200
     assert elapsed >= 2.0
 
@@ -126,7 +127,7 @@ def test_provider_that_never_answers(providers_config, callback_for, provider):
     config = {k: dict(v) for k, v in providers_config.items()}
     hole = Blackhole()
     try:
-        app = build_app(config, fetch_timeout=TIMEOUT)
+        app = make_flask_login_app(config, fetch_timeout=TIMEOUT)
         client, callback = _callback_then_swap(config, provider, hole.url, callback_for, app)
         started = time.monotonic()
         body = _assert_clear_error(client.get(callback))
@@ -140,7 +141,7 @@ def test_provider_that_never_answers(providers_config, callback_for, provider):
 @pytest.mark.parametrize('provider', ['oauth2', 'oauth1'])
 def test_provider_down(providers_config, callback_for, provider):
     config = {k: dict(v) for k, v in providers_config.items()}
-    app = build_app(config)
+    app = make_flask_login_app(config)
     client, callback = _callback_then_swap(
         config, provider, f'http://127.0.0.1:{free_port()}', callback_for, app)
     started = time.monotonic()
@@ -153,7 +154,7 @@ def test_provider_down_at_step_one_oauth1(providers_config):
     config = {k: dict(v) for k, v in providers_config.items()}
     config['oauth1']['provider_url'] = f'http://127.0.0.1:{free_port()}'
     started = time.monotonic()
-    response = build_app(config).test_client().get('/login/oauth1')
+    response = make_flask_login_app(config).test_client().get('/login/oauth1')
     assert time.monotonic() - started < FAST_BOUND
     assert _assert_clear_error(response)['error_type'] == 'FetchError'
 
@@ -163,7 +164,7 @@ def test_app_keeps_serving_while_a_login_hangs_on_a_slow_provider(providers_conf
     """One login waits 4 s on the token endpoint (no timeout at all); during
     that wait other requests and a whole other login (OAuth 1.0a) complete
     quickly."""
-    app = build_app(providers_config, fetch_timeout=None)
+    app = make_flask_login_app(providers_config, fetch_timeout=None)
     local_oauth2_server.fault('token', 'slow', seconds=SLOW)
     with LocalAppServer(app, host='localhost') as served:
         with ThreadPoolExecutor(max_workers=1) as pool:
@@ -195,7 +196,7 @@ def test_app_keeps_serving_while_a_login_hangs_on_a_slow_provider(providers_conf
 
 def test_slow_openid_discovery_is_bounded(providers_config, local_openid_server):
     local_openid_server.fault('discovery', 'slow', seconds=SLOW, times=1)
-    app = build_app(providers_config, fetch_timeout=TIMEOUT)
+    app = make_flask_login_app(providers_config, fetch_timeout=TIMEOUT)
     started = time.monotonic()
     response = app.test_client().get(
         '/login/openid?id=' + quote(local_openid_server.identifier('alice'), ''))
@@ -248,7 +249,7 @@ def test_trickling_provider_is_bounded_by_fetch_timeout(providers_config, callba
     config = {k: dict(v) for k, v in providers_config.items()}
     trickle = Trickle(interval=0.5, total=SLOW)
     try:
-        app = build_app(config, fetch_timeout=TIMEOUT)
+        app = make_flask_login_app(config, fetch_timeout=TIMEOUT)
         client, callback = _callback_then_swap(config, 'oauth2', trickle.url, callback_for, app)
         started = time.monotonic()
         response = client.get(callback)

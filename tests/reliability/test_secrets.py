@@ -15,14 +15,8 @@ import logging
 from urllib.parse import quote
 
 import pytest
-from reliability_support import (
-    FLASK_SECRET,
-    SECRET,
-    build_app,
-    flask_cookie,
-    state_token,
-    with_query,
-)
+from reliability_support import FLASK_SECRET, SECRET, flask_cookie, state_token
+from authomatic_extras.testing import make_flask_login_app, replace_query
 
 
 class SecretBag:
@@ -99,7 +93,7 @@ def test_complete_login_logs_no_secret_at_info(providers_config, local_openid_se
                                                callback_for, caplog, provider):
     caplog.set_level(logging.INFO)
     bag = SecretBag(providers_config)
-    app = build_app(providers_config, view_hook=bag.hook)
+    app = make_flask_login_app(providers_config, view_hook=bag.hook)
     client = app.test_client()
     callback = callback_for(client, _path(provider, local_openid_server))
     _capture_login_state(bag, client)
@@ -116,7 +110,7 @@ def test_complete_login_logs_no_secret_at_info(providers_config, local_openid_se
 
 
 FAILURES = {
-    'wrong-state': lambda cb: with_query(cb, state='forged'),
+    'wrong-state': lambda cb: replace_query(cb, state='forged'),
     'replay': lambda cb: cb,
     'token-500': None,
     'userinfo-truncated': None,
@@ -131,7 +125,7 @@ def test_failed_login_logs_and_shows_no_secret(providers_config, local_oauth2_se
     caplog.set_level(logging.INFO)
     server = local_oauth2_server if provider == 'oauth2' else local_oauth1_server
     bag = SecretBag(providers_config)
-    app = build_app(providers_config, view_hook=bag.hook)
+    app = make_flask_login_app(providers_config, view_hook=bag.hook)
     client = app.test_client()
     callback = callback_for(client, '/login/' + provider)
     _capture_login_state(bag, client)
@@ -143,7 +137,7 @@ def test_failed_login_logs_and_shows_no_secret(providers_config, local_oauth2_se
     elif failure == 'userinfo-truncated':
         server.fault('userinfo', 'truncated_json')
     elif provider == 'oauth1':  # OAuth 1.0a has no state: forge its request token
-        callback = with_query(callback, oauth_token='forged-token-value')
+        callback = replace_query(callback, oauth_token='forged-token-value')
     else:
         callback = FAILURES[failure](callback)
     response = client.get(callback)
@@ -163,7 +157,7 @@ def test_error_page_without_debug_shows_no_secret(providers_config, local_oauth2
     caplog.set_level(logging.INFO)
     server = local_oauth2_server if provider == 'oauth2' else local_oauth1_server
     bag = SecretBag(providers_config)
-    app = build_app(providers_config, report_errors=False, debug=False)
+    app = make_flask_login_app(providers_config, report_errors=False, debug=False)
     client = app.test_client()
     callback = callback_for(client, '/login/' + provider)
     _capture_login_state(bag, client)
@@ -218,7 +212,7 @@ def test_no_pickle_from_the_client_is_ever_loaded(providers_config, local_openid
     assert canary.fired
     os.remove(canary.path)
 
-    app = build_app(providers_config)
+    app = make_flask_login_app(providers_config)
     sent = 0
     for where, how in _payload_places(canary, providers_config, flask_cookie, state_token):
         for step in ('start', 'callback'):
