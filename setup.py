@@ -44,6 +44,10 @@ TEST = FLASK + GAE + TESTING + [
     'redis>=5',
     'mypy>=1.8',
     'types-six',
+    'build>=1.0',
+    'twine>=5',
+    'ruff>=0.17,<0.18',
+    'nox>=2024.3',
 ]
 
 setup(
@@ -69,7 +73,6 @@ setup(
         'Framework :: Flask',
         'Programming Language :: Python :: 3',
         'Topic :: Internet :: WWW/HTTP :: Session',
-        'License :: OSI Approved :: MIT License',
     ],
     zip_safe=False,
 )

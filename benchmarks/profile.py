@@ -130,7 +130,8 @@ def attribute(provider_url, contenders, n):
             step_calls = {'redirect': collections.Counter(), 'callback': collections.Counter()}
             current = ['redirect']
 
-            def on_step(step):
+            def on_step(step, current=current, step_totals=step_totals,
+                        step_calls=step_calls):
                 # Close the books of the previous step, open the next one.
                 prev = current[0]
                 step_totals[prev].update(timers.total)
@@ -150,7 +151,8 @@ def attribute(provider_url, contenders, n):
         lines.append('## {0}: redirect median {1:.0f} us, callback median {2:.0f} us '
                      '(no timers, n={3})'.format(c, median(plain[c][0]) * 1e6,
                                                  median(plain[c][1]) * 1e6, n))
-        lines.append('| function | redirect: calls/step | us/step | callback: calls/step | us/step |')
+        lines.append('| function | redirect: calls/step | us/step '
+                     '| callback: calls/step | us/step |')
         lines.append('|---|---:|---:|---:|---:|')
         names = sorted(set(totals['redirect']) | set(totals['callback']),
                        key=lambda k: [t[1] for t in TARGETS].index(k))

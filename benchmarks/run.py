@@ -77,7 +77,8 @@ def _load():
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog='python -m benchmarks', description=__doc__.split('\n\n')[0])
+    parser = argparse.ArgumentParser(prog='python -m benchmarks',
+                                     description=__doc__.split('\n\n')[0])
     parser.add_argument('--quick', action='store_true',
                         help='far fewer repetitions (a smoke run, ~15 s); numbers are rough')
     parser.add_argument('--out', default=HERE, help='where RESULTS.md, ratios.png and '

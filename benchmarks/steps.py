@@ -31,13 +31,15 @@ def one_login(app, name, username, expected_sub):
     jar = CookieJar()
     first = call_wsgi(app, environ_for(LOGIN_PATH))
     if first.status != 302 or not first.header('Location'):
-        raise StepError('{0}: step 1 answered {1}: {2!r}'.format(name, first.status, first.body[:300]))
+        raise StepError('{0}: step 1 answered {1}: {2!r}'.format(
+            name, first.status, first.body[:300]))
     jar.update(first.set_cookies())
     callback_url = consent(first.header('Location'), username)
     second = call_wsgi(app, environ_for(path_of(callback_url), jar.header()))
     from benchmarks.apps import user_of
     if second.status != 200 or not user_of(second.body, expected_sub):
-        raise StepError('{0}: callback answered {1}: {2!r}'.format(name, second.status, second.body[:300]))
+        raise StepError('{0}: callback answered {1}: {2!r}'.format(
+            name, second.status, second.body[:300]))
     return first, second
 
 

@@ -2,7 +2,7 @@
 monkeypatching private names of authomatic_extras (fragile by design; for the
 fix proposals in the benchmark report). Usage: python -m benchmarks.whatif 100 1500
 """
-import contextlib, json, sys
+import sys
 from benchmarks import apps, steps
 from benchmarks.client import provider_process
 import authomatic_extras.flask as ae_flask
@@ -66,8 +66,10 @@ with provider_process() as p:
 core = r['core']
 for n in names:
     s = r[n]
-    print('%-20s redirect %5.0f us (%.3fx core)  callback %5.0f us (%.3fx)  cpu %5.0f (%.3fx)  cookie %d' % (
-        n, s['redirect_wall']['median'], s['redirect_wall']['median'] / core['redirect_wall']['median'],
-        s['callback_wall']['median'], s['callback_wall']['median'] / core['callback_wall']['median'],
+    redirect, callback = s['redirect_wall']['median'], s['callback_wall']['median']
+    print('%-20s redirect %5.0f us (%.3fx core)  callback %5.0f us (%.3fx)  '
+          'cpu %5.0f (%.3fx)  cookie %d' % (
+        n, redirect, redirect / core['redirect_wall']['median'],
+        callback, callback / core['callback_wall']['median'],
         s['callback_cpu']['median'], s['callback_cpu']['median'] / core['callback_cpu']['median'],
         s['set_cookie_bytes']['redirect']))

@@ -40,7 +40,7 @@ import threading
 import time
 from urllib.parse import urlsplit
 
-from ._base import LocalServerBase, render_consent_page
+from ._base import LocalServerBase
 
 __all__ = ['LocalOAuth2Server', 'LocalClient']
 

@@ -32,5 +32,6 @@ def test_fifty_logins_in_flight_each_see_only_their_own_result(make_app, local_o
     assert len(outcomes) == IN_FLIGHT
     for name, status, body in outcomes:
         assert status == 200, body
-        assert {k: body['user'][k] for k in ('id', 'name', 'email')} == {'id': 'id-' + name, 'name': 'Name ' + name,
-                                'email': name + '@example.org'}
+        user = {k: body['user'][k] for k in ('id', 'name', 'email')}
+        assert user == {'id': 'id-' + name, 'name': 'Name ' + name,
+                        'email': name + '@example.org'}

@@ -30,7 +30,8 @@ def test_constructor_keeps_the_seed_parameters_order_and_defaults():
 def test_positional_arguments_land_where_the_seed_puts_them():
     logger = logging.getLogger('test.contract.positional')
     ext = FlaskAuthomatic(CONFIG, 'sec', 60, True, None, None, False, True, 10, 'pfx', logger)
-    assert (ext.config, ext.secret, ext.session_max_age, ext.secure_cookie) == (CONFIG, 'sec', 60, True)
+    assert (ext.config, ext.secret, ext.session_max_age, ext.secure_cookie) == (
+        CONFIG, 'sec', 60, True)
     assert (ext.report_errors, ext.debug, ext.logging_level, ext.prefix) == (False, True, 10, 'pfx')
     assert ext._logger is logger
 

@@ -7,7 +7,6 @@ NDB context.
 """
 import collections
 import os
-import sys
 
 import pytest
 

@@ -12,7 +12,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
-from reliability_support import Canary, free_port, unavailable, wait_for_port
+from reliability_support import Canary, free_port, unavailable, wait_for_port  # noqa: E402
 
 
 @pytest.fixture

@@ -97,7 +97,8 @@ def test_without_any_timeout_the_login_waits_for_the_provider(providers_config,
     """The measured reason for the timeouts: the core waits as long as the
     provider takes (here it answers after 2 s and the login then succeeds)."""
     local_oauth2_server.fault('token', 'slow', seconds=2.0, times=1)
-    response, elapsed = _timed_login(make_flask_login_app(providers_config, fetch_timeout=None), 'oauth2')
+    app = make_flask_login_app(providers_config, fetch_timeout=None)
+    response, elapsed = _timed_login(app, 'oauth2')
     assert response.status_code == 200
     assert elapsed >= 2.0
 

@@ -212,7 +212,8 @@ def test_wrong_code_verifier_is_rejected(fresh):
                             data={'username': 'alice', 'decision': 'allow'},
                             allow_redirects=False, timeout=10)
     assert consent.status_code == 302
-    code = requests.utils.urlparse(consent.headers['Location']).query.split('code=')[1].split('&')[0]
+    query = requests.utils.urlparse(consent.headers['Location']).query
+    code = query.split('code=')[1].split('&')[0]
     token = dict(grant_type='authorization_code', code=code, redirect_uri=redirect_uri,
                  client_id=client.client_id, client_secret=client.client_secret)
     bad = requests.post(fresh.url + '/token', data=dict(token, code_verifier='w' * 50), timeout=10)

@@ -5,7 +5,8 @@ class BaseError(Exception):
     original_message: Optional[str]
     url: Optional[str]
     status: Optional[int]
-    def __init__(self, message: str, original_message: Optional[str] = ..., url: Optional[str] = ...,
+    def __init__(self, message: str, original_message: Optional[str] = ...,
+                 url: Optional[str] = ...,
                  status: Optional[int] = ...) -> None: ...
     def to_dict(self) -> dict[str, Any]: ...
 
