@@ -181,6 +181,8 @@ class FlaskAuthomatic(Authomatic):
             session=session, session_save_method=session_save_method,
             report_errors=report_errors, debug=debug, logging_level=logging_level,
             prefix=prefix, logger=default_logger)
+        # authomatic 1.2.1 sets the level only on a logger of its own making.
+        default_logger.setLevel(logging_level)
         if logger is not None:
             # The core would set logging_level on it; the docs say it is ignored.
             self._logger = logger
@@ -342,7 +344,10 @@ class FlaskAuthomatic(Authomatic):
         state = None
         if 'session' in kwargs:
             session = kwargs.pop('session')
-            saver = kwargs.pop('session_saver', None) or getattr(session, 'save')
+            saver = kwargs.pop('session_saver', None) or getattr(session, 'save', None)
+            if not callable(saver):
+                raise ConfigError('login(session=...) needs session_saver=... (or a session '
+                                  'with a save() method).')
         elif self.session is not None:
             session, saver = self.session, self.session_save_method
         else:

@@ -48,7 +48,9 @@ def gen1(chromium_path, subprocess_server, tmp_path_factory):
         process = subprocess_server(
             ['-m', 'authomatic_extras.gae.devserver', APP_YAML, '--port', '0',
              '--storage-path', storage, '--application', APPLICATION],
-            ready=r'^Serving .* at http://127\.0\.0\.1:(\d+)/')
+            ready=r'^Serving .* at http://127\.0\.0\.1:(\d+)/',
+            # Outside the checkout: the installed authomatic_extras (with .gae).
+            cwd=os.path.dirname(storage))
     except BaseException:
         provider.stop()
         raise

@@ -94,7 +94,7 @@ def test_cli_refusal_is_a_message_not_a_traceback(tmp_path):
     proc = subprocess.run(
         [sys.executable, '-m', 'authomatic_extras.gae.devserver', path,
          '--port', '0', '--storage-path', str(tmp_path / 'st')],
-        capture_output=True, text=True, timeout=60)
+        cwd=str(tmp_path), capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
     assert 'refusing app.yaml' in proc.stderr and 'line 6' in proc.stderr
     assert 'Traceback' not in proc.stderr
@@ -120,7 +120,9 @@ class RunningDevServer(object):
             [sys.executable, '-u', '-m', 'authomatic_extras.gae.devserver',
              app_yaml, '--port', '0', '--storage-path', storage,
              '--application', APPLICATION],
-            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            # Outside the checkout, `authomatic_extras` is the installed package
+            # (with .gae), not the source folder beside gae/ (without it).
+            cwd=os.path.dirname(storage), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         deadline = time.time() + 60
         line = b''
         while time.time() < deadline:

@@ -233,7 +233,9 @@ class DevServerInstance(Instance):
         self.proc = subprocess.Popen(
             [sys.executable, '-u', '-m', 'authomatic_extras.gae.devserver', app_yaml, '--port',
              '0', '--storage-path', storage, '--application', APPLICATION],
-            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+            # Outside the checkout: the installed authomatic_extras (with .gae).
+            cwd=os.path.dirname(storage), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env=env)
         line = b''
         deadline = time.time() + 60
         while time.time() < deadline:
