@@ -7,18 +7,16 @@ storage path, and log in with ``requests`` against a real local OAuth 2.0
 provider (``authomatic_extras.testing.LocalOAuth2Server``).
 """
 import os
-import select
-import signal
 import subprocess
 import sys
 import textwrap
-import time
 
 import pytest
 import requests
 
 from authomatic_extras.gae import devserver
 from authomatic_extras.gae.devserver import AppYaml, AppYamlError
+from authomatic_extras.testing.devserver_process import DevServerProcess
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -114,42 +112,6 @@ def test_parses_the_repository_app_yaml():
 # -- the server as a subprocess ---------------------------------------------
 
 
-class RunningDevServer(object):
-    def __init__(self, storage, app_yaml=APP_YAML):
-        self.proc = subprocess.Popen(
-            [sys.executable, '-u', '-m', 'authomatic_extras.gae.devserver',
-             app_yaml, '--port', '0', '--storage-path', storage,
-             '--application', APPLICATION],
-            # Outside the checkout, `authomatic_extras` is the installed package
-            # (with .gae), not the source folder beside gae/ (without it).
-            cwd=os.path.dirname(storage), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        deadline = time.time() + 60
-        line = b''
-        while time.time() < deadline:
-            ready, _, _ = select.select([self.proc.stdout], [], [], 1)
-            if ready:
-                line = self.proc.stdout.readline()
-                break
-            if self.proc.poll() is not None:
-                break
-        if not line.startswith(b'Serving'):
-            self.stop()
-            raise AssertionError('dev server did not start: %r %r' % (
-                line, self.proc.stderr.read()))
-        self.url = line.split(b' at ')[1].split()[0].decode().rstrip('/')
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc.stdout.close()
-        self.proc.stderr.close()
-        return self.proc.returncode
-
 
 @pytest.fixture
 def oauth2_provider():
@@ -184,7 +146,7 @@ def test_example_app_logs_in_over_http_and_config_survives_restart(
     storage = str(tmp_path / 'storage')
     seed_config(storage, oauth2_provider)
 
-    server = RunningDevServer(storage)
+    server = DevServerProcess(APP_YAML, storage, application=APPLICATION)
     try:
         home = requests.get(server.url + '/', timeout=30)
         assert home.status_code == 200
@@ -213,7 +175,7 @@ def test_example_app_logs_in_over_http_and_config_survives_restart(
             oauth2_provider.default_client.client_id
         assert stored['provider_url'] == oauth2_provider.url
 
-    server = RunningDevServer(storage)
+    server = DevServerProcess(APP_YAML, storage, application=APPLICATION)
     try:
         assert 'href="/login/local"' in requests.get(
             server.url + '/', timeout=30).text
@@ -226,7 +188,7 @@ def test_example_app_logs_in_over_http_and_config_survives_restart(
 
 def test_first_visit_creates_the_example_entity(tmp_path):
     storage = str(tmp_path / 'storage')
-    server = RunningDevServer(storage)
+    server = DevServerProcess(APP_YAML, storage, application=APPLICATION)
     try:
         response = requests.get(server.url + '/login/local', timeout=30)
         assert response.status_code == 503
@@ -248,7 +210,7 @@ def test_users_api_login_through_the_dev_sign_in_page(tmp_path):
                   class_='authomatic_extras.gae.gaeopenid.Google').put()
         NDBConfig(id='yahoo', provider_name='yahoo',
                   class_='authomatic_extras.gae.gaeopenid.Yahoo').put()
-    server = RunningDevServer(storage)
+    server = DevServerProcess(APP_YAML, storage, application=APPLICATION)
     try:
         browser = requests.Session()
         step1 = browser.get(server.url + '/login/google?id=google.com',

@@ -11,8 +11,6 @@ Gen-1: two processes of ``python -m authomatic_extras.gae.devserver`` on one
 hold (see the test docstrings and docs/reliability.md).
 """
 import os
-import select
-import signal
 import subprocess
 import sys
 import textwrap
@@ -25,6 +23,7 @@ import requests
 from reliability_support import free_port
 
 from authomatic_extras.testing import LocalOAuth2Server
+from authomatic_extras.testing.devserver_process import DevServerProcess
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -226,42 +225,6 @@ handlers:
 '''
 
 
-class DevServerInstance(Instance):
-    def __init__(self, name, app_yaml, storage):
-        env = dict(os.environ, RELIABILITY_INSTANCE=name)
-        self.name = name
-        self.proc = subprocess.Popen(
-            [sys.executable, '-u', '-m', 'authomatic_extras.gae.devserver', app_yaml, '--port',
-             '0', '--storage-path', storage, '--application', APPLICATION],
-            # Outside the checkout: the installed authomatic_extras (with .gae).
-            cwd=os.path.dirname(storage), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            env=env)
-        line = b''
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            ready, _, _ = select.select([self.proc.stdout], [], [], 1)
-            if ready:
-                line = self.proc.stdout.readline()
-                break
-            if self.proc.poll() is not None:
-                break
-        if not line.startswith(b'Serving'):
-            self.stop()
-            raise AssertionError(f'dev server {name} did not start: {line!r}')
-        self.url = line.split(b' at ')[1].split()[0].decode().rstrip('/')
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc.stdout.close()
-        self.proc.stderr.close()
-
-
 @pytest.fixture
 def gen1(tmp_path, provider):
     pytest.importorskip('webapp2')
@@ -282,7 +245,8 @@ def gen1(tmp_path, provider):
     started = []
 
     def start(name):
-        server = DevServerInstance(name, str(root / 'app.yaml'), storage)
+        server = DevServerProcess(root / 'app.yaml', storage, application=APPLICATION,
+                                  env=dict(os.environ, RELIABILITY_INSTANCE=name))
         started.append(server)
         return server
 
