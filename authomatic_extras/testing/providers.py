@@ -74,8 +74,9 @@ def _parse_user(user, data):
 
 def _setting(provider, kwargs, name, default=None):
     """A provider setting: login keyword, then the provider's config entry,
-    then ``__defaults__``; as the core's ``_kwarg`` in authomatic 1.3.0, but
-    keeping falsy values such as ``False`` or ``0`` (1.2.1 drops them)."""
+    then ``__defaults__``, then ``default``: the core's ``_kwarg`` as in
+    authomatic 1.3.0, which keeps falsy values such as ``False`` or ``0``
+    (1.2.1 drops them). The local providers use it as their ``_kwarg``."""
     config = provider.settings.config
     for source in (kwargs, config.get(provider.name) or {},
                    config.get('__defaults__') or {}):
@@ -86,7 +87,7 @@ def _setting(provider, kwargs, name, default=None):
 
 
 def _base_url(provider, kwargs):
-    url = _setting(provider, kwargs, 'provider_url')
+    url = provider._kwarg(kwargs, 'provider_url')
     if not url:
         raise ConfigError('The config entry of provider "{0}" needs a '
                           '"provider_url" (the local server\'s url).'.format(
@@ -165,12 +166,15 @@ class LocalOAuth2(OAuth2):
 
     supported_user_attributes = _SUPPORTED
 
+    def _kwarg(self, kwargs, kwname, default=None):
+        return _setting(self, kwargs, kwname, default)
+
     def __init__(self, *args, **kwargs):
         super(LocalOAuth2, self).__init__(*args, **kwargs)
         self.provider_url = _base_url(self, kwargs)
-        self.pkce = _setting(self, kwargs, 'pkce', True)
-        self.fetch_user_info = _setting(self, kwargs, 'fetch_user_info', True)
-        self.timeout = _setting(self, kwargs, 'timeout')
+        self.pkce = self._kwarg(kwargs, 'pkce', True)
+        self.fetch_user_info = self._kwarg(kwargs, 'fetch_user_info', True)
+        self.timeout = self._kwarg(kwargs, 'timeout')
 
     @property
     def user_authorization_url(self):
@@ -237,11 +241,14 @@ class LocalOAuth1(OAuth1):
 
     supported_user_attributes = _SUPPORTED
 
+    def _kwarg(self, kwargs, kwname, default=None):
+        return _setting(self, kwargs, kwname, default)
+
     def __init__(self, *args, **kwargs):
         super(LocalOAuth1, self).__init__(*args, **kwargs)
         self.provider_url = _base_url(self, kwargs)
-        self.fetch_user_info = _setting(self, kwargs, 'fetch_user_info', True)
-        self.timeout = _setting(self, kwargs, 'timeout')
+        self.fetch_user_info = self._kwarg(kwargs, 'fetch_user_info', True)
+        self.timeout = self._kwarg(kwargs, 'timeout')
 
     @property
     def request_token_url(self):
