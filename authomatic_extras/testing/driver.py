@@ -68,6 +68,14 @@ class LoginTrip(object):
         self.response = response
         self.hops = hops
 
+    def json(self):
+        """The final response's JSON body, for either driver's response type."""
+        response = self.response
+        if hasattr(response, 'get_data'):
+            import json
+            return json.loads(response.get_data(as_text=True))
+        return response.json()
+
     @property
     def consent_hops(self):
         """The hops that showed a consent page."""
