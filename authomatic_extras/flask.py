@@ -105,6 +105,15 @@ def _root_cause(error: Optional[BaseException]) -> Optional[BaseException]:
     return error
 
 
+def _needs_openid_store(settings: Any) -> bool:
+    """Whether a provider is an OpenID one whose config names no store."""
+    if settings.get('store') is not None:
+        return False
+    provider_class = resolve_provider_class(settings.get('class_'))
+    return any(cls.__name__ == 'OpenID' and cls.__module__ == 'authomatic.providers.openid'
+               for cls in getattr(provider_class, '__mro__', ()))
+
+
 def _prepared(response: Response) -> bool:
     """Whether the core put anything (a redirect, a page) into ``response``."""
     return response.status_code != 200 or 'Location' in response.headers \
@@ -338,7 +347,8 @@ class FlaskAuthomatic(Authomatic):
         else:
             provider_name = kwargs.pop('provider_name', None) or url_provider_name
         callback = args.pop(0) if args else kwargs.pop('callback', None)
-        if not self._is_provider(provider_name):
+        settings = self._provider_settings(provider_name)
+        if settings is None:
             abort(404, description='Unknown login provider.')
 
         state = None
@@ -356,7 +366,7 @@ class FlaskAuthomatic(Authomatic):
                                echoes=lambda: _redirect_values(login_response))
             session, saver = state, state.save
 
-        if 'store' not in kwargs and self._needs_openid_store(provider_name):
+        if 'store' not in kwargs and _needs_openid_store(settings):
             kwargs['store'] = self.openid_store
         adapter = WerkzeugAdapter(request, login_response)
         with fetch_timeout(self.fetch_timeout):
@@ -378,14 +388,6 @@ class FlaskAuthomatic(Authomatic):
                     provider_name, ', '.join(sorted(request.args)) or '(none)'))
         self._send_signal(provider_name, result, login_response)
         return result
-
-    def _needs_openid_store(self, provider_name: str) -> bool:
-        settings = self.config.get(provider_name)
-        if settings.get('store') is not None:
-            return False
-        provider_class = resolve_provider_class(settings.get('class_'))
-        return any(cls.__name__ == 'OpenID' and cls.__module__ == 'authomatic.providers.openid'
-                   for cls in getattr(provider_class, '__mro__', ()))
 
     @property
     def openid_store(self) -> Any:
@@ -448,15 +450,18 @@ class FlaskAuthomatic(Authomatic):
             result.error = clear
         return result
 
-    def _is_provider(self, provider_name: Any) -> bool:
+    def _provider_settings(self, provider_name: Any) -> Any:
+        """The config entry of a provider one may log in with, else ``None``."""
         if not provider_name or not isinstance(provider_name, str):
-            return False
+            return None
         if provider_name.startswith('__'):  # '__defaults__' and the like
-            return False
+            return None
         config = self.config
         settings = config.get(provider_name) if config is not None else None
-        return settings is not None and callable(getattr(settings, 'get', None)) \
-            and bool(settings.get('class_'))
+        if settings is not None and callable(getattr(settings, 'get', None)) \
+                and settings.get('class_'):
+            return settings
+        return None
 
     def _check_state(self, result: LoginResult, state: LoginState,
                      provider_name: str) -> LoginResult:
