@@ -53,6 +53,17 @@ def secret():
     return value
 
 
+def set_up(handler):
+    """``(config, secret)``, or ``(None, None)`` after answering 503 with what
+    to set up (the "Example" NDBConfig entity, AUTHOMATIC_SECRET)."""
+    try:
+        return ndb_config(), secret()
+    except GAEError as error:
+        page(handler, 'Set up needed', u'<p>%s</p>' % escape(str(error)),
+             status=503)
+        return None, None
+
+
 def user_session(handler, key):
     """The visitor's session: login state while a login runs, then the user."""
     return Webapp2Session(handler, secret=key, backend='memcache')
@@ -60,12 +71,9 @@ def user_session(handler, key):
 
 class Home(webapp2.RequestHandler):
     def get(self):
-        try:
-            config = ndb_config()
-            key = secret()
-        except GAEError as error:
-            return page(self, 'Set up needed', u'<p>%s</p>' % escape(
-                str(error)), status=503)
+        config, key = set_up(self)
+        if config is None:
+            return
         user = user_session(self, key).get('user')
         if user:
             who = (u'<p class="user">Logged in as {0} ({1}) '
@@ -84,12 +92,9 @@ class Home(webapp2.RequestHandler):
 
 class Login(webapp2.RequestHandler):
     def get(self, provider_name):
-        try:
-            config = ndb_config()
-            key = secret()
-        except GAEError as error:
-            return page(self, 'Set up needed', u'<p>%s</p>' % escape(
-                str(error)), status=503)
+        config, key = set_up(self)
+        if config is None:
+            return
         if config.get(provider_name) is None:
             return page(self, 'Unknown provider', u'<p>No provider named '
                         u'%s.</p>' % escape(provider_name), status=404)
