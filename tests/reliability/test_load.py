@@ -36,7 +36,7 @@ def test_two_hundred_logins_in_flight_at_once(local_oauth2_server):
         local_oauth2_server.add_user(name, name='Name ' + name, email=name + '@example.org')
     barrier = threading.Barrier(IN_FLIGHT, timeout=120)
     app = make_flask_login_app({'local': local_oauth2_server.config_entry(id=1)},
-                    view_hook=lambda result: barrier.wait())
+                               view_hook=lambda result: barrier.wait())
 
     with LocalAppServer(app, host='localhost') as served:
         def log_in(name):
