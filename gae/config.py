@@ -6,9 +6,24 @@ calls ``get()`` for every keyword argument a provider resolves: 26 to 28
 queries per login request. Here all entries are read with one query, kept in
 memcache (shared by all instances) and memoised on the request's NDB context
 (the per-request instance cache, so a login step makes at most one memcache
-call). Writing or deleting an ``NDBConfig`` entity clears both (NDB
-``_post_put_hook`` / ``_post_delete_hook``), so an edit is seen on the next
-request, on every instance.
+call).
+
+Freshness:
+
+* Writing or deleting an ``NDBConfig`` entity through NDB clears both copies
+  (``_post_put_hook`` / ``_post_delete_hook``), so such an edit is seen on
+  the next request, on every instance.
+* Every copy is at most :data:`MAX_STALENESS_SECONDS` old when used (the
+  memcache value expires then and carries the time of its query; the request
+  memo is dropped after as long). So an edit that bypasses NDB's hooks (the
+  Datastore Viewer, a raw ``datastore.Put``, another app version) or a query
+  that ran before the datastore made a write visible (eventual consistency)
+  is seen at most that many seconds after the datastore's query returns it.
+
+The memcache value is UTF-8 JSON (no pickle), so a Python 2.7 and a
+Python 3 version of an app can share one memcache while the app migrates.
+
+Kept Python 2.7 compatible (the gen-1 ``python27`` runtime imports it).
 
 Kept Python 2.7 compatible (the gen-1 ``python27`` runtime imports it).
 """
@@ -16,7 +31,9 @@ from __future__ import absolute_import
 
 import abc
 import copy
+import json
 import logging
+import time
 
 import six
 from google.appengine.api import memcache
@@ -31,7 +48,11 @@ __all__ = ['NDBConfig', 'ndb_config']
 logger = logging.getLogger(__name__)
 
 #: Memcache key of the cached entries (bump the suffix when the format moves).
-MEMCACHE_KEY = 'authomatic_extras.gae.NDBConfig:v1'
+MEMCACHE_KEY = 'authomatic_extras.gae.NDBConfig:v2'
+#: The longest time, in seconds, a cached copy of the entries is used: an edit
+#: the NDB hooks do not see is picked up at most this long after the
+#: datastore's query returns it. Read at call time, so an app may change it.
+MAX_STALENESS_SECONDS = 10
 #: Attribute of the NDB context that memoises the entries for one request.
 _CONTEXT_ATTR = '_authomatic_extras_ndb_config'
 #: After a write, memcache refuses a re-fill for this many seconds, so a
@@ -78,8 +99,14 @@ class NDBConfig(six.with_metaclass(_NDBConfigMeta, ndb.Expando, BaseConfig)):
 
     @classmethod
     def get(cls, key, default=None):
-        """Like :meth:`dict.get`: the config dict of provider ``key``."""
-        entry = cls._entries().get(key)
+        """Like :meth:`dict.get`: the config dict of provider ``key``.
+
+        ``key`` may be text or UTF-8 bytes (on Python 2, ``'caf\\xc3\\xa9'``
+        and ``u'caf\\xe9'`` find the same entry). Text values come back as
+        native ``str`` on both runtimes (the core tests ``class_`` with
+        ``isinstance(class_, str)``).
+        """
+        entry = cls._entries().get(_native(key))
         if entry is None:
             return default
         return _public(entry)
@@ -133,17 +160,22 @@ class NDBConfig(six.with_metaclass(_NDBConfigMeta, ndb.Expando, BaseConfig)):
         """``{provider_name: dict}``: request memo, else memcache, else query.
 
         Costs nothing after the first call in a request, one memcache get
-        per request warm, and one datastore query (plus a memcache add) cold.
+        per request warm, and one datastore query (plus a memcache add) cold
+        or when the cached copy is older than :data:`MAX_STALENESS_SECONDS`.
         """
         context = ndb.get_context()
-        entries = getattr(context, _CONTEXT_ATTR, None)
-        if entries is not None:
-            return entries
-        entries = memcache.get(MEMCACHE_KEY)
+        now = _now()
+        memo = getattr(context, _CONTEXT_ATTR, None)
+        if memo is not None and _fresh(memo[0], now):
+            return memo[1]
+        loaded_at, entries = _decode(memcache.get(MEMCACHE_KEY), now)
         if entries is None:
-            entries = cls._load()
-            memcache.add(MEMCACHE_KEY, entries)
-        setattr(context, _CONTEXT_ATTR, entries)
+            loaded_at, entries = now, cls._load()
+            value = _encode(loaded_at, entries)
+            if value is not None:
+                memcache.add(MEMCACHE_KEY, value,
+                             time=max(1, int(MAX_STALENESS_SECONDS)))
+        setattr(context, _CONTEXT_ATTR, (loaded_at, entries))
         return entries
 
     @classmethod
@@ -152,7 +184,7 @@ class NDBConfig(six.with_metaclass(_NDBConfigMeta, ndb.Expando, BaseConfig)):
         for entity in cls.query().fetch():
             if entity.provider_name is None:
                 continue
-            entries[entity.provider_name] = _entry(entity)
+            entries[_native(entity.provider_name)] = _entry(entity)
         return entries
 
     @classmethod
@@ -172,15 +204,71 @@ class NDBConfig(six.with_metaclass(_NDBConfigMeta, ndb.Expando, BaseConfig)):
         cls.invalidate_cache()
 
 
+def _now():
+    """The clock of the staleness bound (a function, so tests can move it)."""
+    return time.time()
+
+
+def _fresh(loaded_at, now):
+    return 0 <= now - loaded_at < MAX_STALENESS_SECONDS
+
+
+def _native(value):
+    """``value`` with every text or UTF-8 bytes string as a native ``str``.
+
+    On Python 2 the datastore returns ``unicode`` (the core wants ``str``);
+    on Python 3 NDB returns dynamic string properties as ``bytes``. Bytes
+    that are not UTF-8 stay bytes.
+    """
+    if isinstance(value, (six.text_type, six.binary_type)):
+        try:
+            return six.ensure_str(value, 'utf-8')
+        except UnicodeError:
+            return value
+    if isinstance(value, (list, tuple)):
+        return [_native(item) for item in value]
+    if isinstance(value, dict):
+        return dict((_native(k), _native(v)) for k, v in value.items())
+    return value
+
+
+def _encode(loaded_at, entries):
+    """The memcache value: UTF-8 JSON bytes, or ``None`` if not JSON-able.
+
+    JSON, not pickle: Python 2.7's ``cPickle`` cannot read Python 3's
+    protocols, and both runtimes may share a memcache during a migration.
+    """
+    try:
+        text = json.dumps({'loaded_at': loaded_at, 'entries': entries},
+                          sort_keys=True, separators=(',', ':'))
+    except (TypeError, ValueError) as error:
+        logger.warning('NDBConfig: entries are not JSON (%s); they are '
+                       'cached per request only, so every request queries '
+                       'the datastore. Store only strings, numbers, '
+                       'booleans and lists in NDBConfig entities.', error)
+        return None
+    return six.ensure_binary(text, 'utf-8')
+
+
+def _decode(value, now):
+    """``(loaded_at, entries)`` of a fresh memcache value, else ``(None,
+    None)`` (a miss, a value of another format, or one too old)."""
+    if not isinstance(value, six.binary_type):
+        return None, None
+    try:
+        data = json.loads(value.decode('utf-8'))
+        loaded_at = float(data['loaded_at'])
+        entries = data['entries']
+    except (ValueError, KeyError, TypeError):
+        return None, None
+    if not isinstance(entries, dict) or not _fresh(loaded_at, now):
+        return None, None
+    return loaded_at, _native(entries)
+
+
 def _entry(entity):
     """The cacheable dict of one entity (no store: it is added per call)."""
-    result = entity.to_dict()
-    if not six.PY2:
-        # On Python 3, NDB reads dynamic (Expando) string properties back as
-        # bytes; the core wants text.
-        for name, value in list(result.items()):
-            if isinstance(value, bytes):
-                result[name] = value.decode('utf-8')
+    result = _native(entity.to_dict())
     scope = result.get('scope')
     if scope:
         result['scope'] = [s.strip() for s in scope.split(',') if s.strip()]

@@ -5,13 +5,15 @@ Kept Python 2.7 compatible (the gen-1 ``python27`` runtime imports it).
 """
 from __future__ import absolute_import
 
+from authomatic import core
 from webapp2_extras import json as webapp2_json
 from webapp2_extras import sessions
 
 from authomatic_extras.gae.errors import GAEError
 from authomatic_extras.interfaces import BaseSession
 
-__all__ = ['Webapp2Session', 'BACKENDS']
+__all__ = ['Webapp2Session', 'rotate_webapp2_session', 'BACKENDS',
+           'DEFAULT_SESSION_MAX_AGE']
 
 #: The webapp2 session backends this wrapper supports (all of webapp2's own).
 BACKENDS = ('securecookie', 'memcache', 'datastore')
@@ -20,13 +22,37 @@ BACKENDS = ('securecookie', 'memcache', 'datastore')
 #: such as the ``OpenIDServiceEndpoint`` python3-openid puts in the session.
 PICKLING_BACKENDS = ('memcache', 'datastore')
 
+#: Default ``session_max_age``: a session cookie last written more than this
+#: many seconds ago is refused by the server (one day).
+DEFAULT_SESSION_MAX_AGE = 24 * 3600
 
-class Webapp2Session(BaseSession):
+#: webapp2's default cookie name, which upstream used with ``config=``.
+WEBAPP2_COOKIE_NAME = 'session'
+
+_SAMESITE = ('Lax', 'Strict', 'None')
+
+
+class Webapp2Session(BaseSession, core.Session):
     """A wrapper of a webapp2 session with the :meth:`save` authomatic wants.
 
     If you give a ``session`` (a :class:`webapp2_extras.sessions.SessionDict`)
     it is wrapped; otherwise a new one is created, for which ``secret`` is
     required.
+
+    Sessions it creates get safe cookies: ``HttpOnly``, ``SameSite=Lax``,
+    ``Secure`` on request, and a server-side expiry (``session_max_age``:
+    webapp2 refuses a cookie signed longer ago).
+
+    When a login ends (success or failure) the authomatic core calls
+    :meth:`delete`, which removes the login state that login read (its
+    ``authomatic:<provider>:`` keys and python-openid's keys) and saves, so a
+    reloaded callback finds no state and fails with the core's
+    ``Unable to retrieve stored state!`` before the provider is contacted.
+    Other data in the session stays.
+
+    After a successful login call :meth:`rotate` (a new session id, same
+    data) before you store the user in the session: a session id planted in
+    the browser before the login is then worthless.
 
     The ``'securecookie'`` backend stores the data as JSON in a signed cookie.
     The OpenID provider (python3-openid) puts a non-JSON object in the
@@ -35,22 +61,48 @@ class Webapp2Session(BaseSession):
     (``'memcache'`` or ``'datastore'``, which pickle and hold any value).
     """
 
+    #: The core's session key prefix (``Authomatic(prefix=...)``): keys
+    #: ``<prefix>:<provider>:<key>`` are login state.
+    login_state_prefix = 'authomatic'
+
     def __init__(self, handler, session=None, secret=None,
                  cookie_name='webapp2authomatic', backend='memcache',
-                 config=None):
+                 config=None, httponly=True, samesite='Lax', secure=False,
+                 session_max_age=DEFAULT_SESSION_MAX_AGE):
         """
         :param handler: A :class:`webapp2.RequestHandler` instance.
-        :param session: A :class:`webapp2_extras.sessions.SessionDict`.
-        :param str secret: The session secret (required without ``session``).
+        :param session: A :class:`webapp2_extras.sessions.SessionDict` to
+            wrap (its store's config decides its cookie; only ``samesite``
+            is added when :meth:`save` writes the cookie).
+        :param str secret: The session secret (required without ``session``,
+            unless ``config`` has a ``secret_key``).
         :param str cookie_name: The name of the session cookie.
         :param str backend: ``'memcache'`` (default), ``'datastore'`` or
             ``'securecookie'``.
-        :param dict config: webapp2 session config; overrides ``secret`` and
-            ``cookie_name``.
-        :raises GAEError: neither ``session`` nor ``secret`` given, or an
-            unknown backend.
+        :param dict config: webapp2 session config (``secret_key``,
+            ``cookie_name``, ``session_max_age``, ``cookie_args``); what it
+            sets wins over the other arguments. Without a ``cookie_name`` in
+            it the cookie is named ``session``, webapp2's default, as
+            upstream named it.
+        :param bool httponly: ``HttpOnly`` cookie (default ``True``).
+        :param str samesite: ``'Lax'`` (default), ``'Strict'``, ``'None'``
+            (needs ``secure=True``) or ``None`` for no attribute.
+        :param bool secure: ``Secure`` cookie, sent over HTTPS only
+            (default ``False``; set it on an https-only app).
+        :param int session_max_age: Seconds after which the server refuses a
+            session cookie it signed (default one day); ``None`` for no limit.
+        :raises GAEError: neither ``session`` nor ``secret`` given, an
+            unknown backend or a bad ``samesite``.
         """
         self.handler = handler
+        if samesite is not None and samesite not in _SAMESITE:
+            raise GAEError('samesite must be one of {0} or None, not '
+                           '{1!r}.'.format(', '.join(_SAMESITE), samesite))
+        if samesite == 'None' and not secure:
+            raise GAEError("samesite='None' needs secure=True (browsers "
+                           "drop such cookies without Secure).")
+        self.samesite = samesite
+        self._read = set()
 
         if session is None:
             if not secret and not (config and config.get('secret_key')):
@@ -59,21 +111,65 @@ class Webapp2Session(BaseSession):
                 raise GAEError(
                     'Unknown webapp2 session backend {0!r}; use one of '
                     '{1}.'.format(backend, ', '.join(BACKENDS)))
-            cfg = config or dict(secret_key=secret, cookie_name=cookie_name)
+            cfg = _session_config(secret, cookie_name, config, httponly,
+                                  secure, session_max_age)
+            self.cookie_name = cfg['cookie_name']
             self.session_store = sessions.SessionStore(handler.request, cfg)
             self.session_dict = self.session_store.get_session(
-                name=cfg.get('cookie_name', cookie_name), backend=backend)
+                name=self.cookie_name, backend=backend)
             self.backend = backend
         else:
             self.session_store = None
             self.session_dict = session
             self.backend = _backend_of(session)
+            self.cookie_name = getattr(getattr(session, 'container', None),
+                                       'name', None)
 
     def save(self):
         """Saves the data and sets the cookie on the handler's response."""
         container = getattr(self.session_dict, 'container', None)
-        if container is not None:
-            return container.save_session(self.handler.response)
+        if container is None:
+            return None
+        result = container.save_session(self.handler.response)
+        if self.cookie_name:
+            _tidy_cookie(self.handler.response, self.cookie_name,
+                         self.samesite)
+        return result
+
+    def rotate(self):
+        """Gives the session a new identity, keeping its data, and saves.
+
+        Call it when a login succeeds, before storing the user: the session
+        id a browser had before the login (perhaps planted by an attacker)
+        then no longer finds the session. See :func:`rotate_webapp2_session`.
+        """
+        rotate_webapp2_session(self.session_dict)
+        self.save()
+
+    def delete(self):
+        """Removes the login state this request's login read, and saves.
+
+        The authomatic core calls this when a login ends (it treats this
+        session like its own cookie session). Removed: every
+        ``<login_state_prefix>:<provider>:`` key of a provider whose state
+        was read in this request, and python-openid's ``_openid_consumer_``
+        keys if one was read. Nothing else.
+        """
+        prefixes = set()
+        for key in self._read:
+            if not isinstance(key, str):
+                continue
+            parts = key.split(':')
+            if len(parts) >= 3 and parts[0] == self.login_state_prefix:
+                prefixes.add(parts[0] + ':' + parts[1] + ':')
+            elif key.startswith('_openid_consumer_'):
+                prefixes.add('_openid_consumer_')
+        stale = [key for key in list(self.session_dict.keys())
+                 if isinstance(key, str) and key.startswith(tuple(prefixes))]
+        for key in stale:
+            del self.session_dict[key]
+        if stale:
+            self.save()
 
     def __setitem__(self, key, value):
         if self.backend == 'securecookie':
@@ -90,16 +186,93 @@ class Webapp2Session(BaseSession):
         return self.session_dict.__setitem__(key, value)
 
     def __getitem__(self, key):
+        self._read.add(key)
         return self.session_dict.__getitem__(key)
 
     def __delitem__(self, key):
         return self.session_dict.__delitem__(key)
 
     def __contains__(self, key):
+        self._read.add(key)
         return key in self.session_dict
 
     def get(self, key, default=None):
+        self._read.add(key)
         return self.session_dict.get(key, default)
+
+
+def rotate_webapp2_session(session_dict):
+    """Moves a webapp2 session to a new session id, keeping its data.
+
+    The session-fixation defence for webapp2 sessions: call it when a login
+    succeeds. For the ``memcache`` and ``datastore`` backends the data gets a
+    new random id and the old id's data is deleted, so a cookie holding the
+    old id finds an empty session. The ``securecookie`` backend has no
+    server-side id (the cookie is the data): it is re-signed. The new cookie
+    is set when the session is saved (:meth:`Webapp2Session.save`, or your
+    ``SessionStore.save_sessions(response)``).
+
+    :param session_dict: A :class:`webapp2_extras.sessions.SessionDict`.
+    :raises GAEError: for an object that is not a webapp2 session.
+    """
+    container = getattr(session_dict, 'container', None)
+    if container is None or not hasattr(session_dict, 'modified'):
+        raise GAEError('rotate_webapp2_session() needs a webapp2 SessionDict, '
+                       'not {0}.'.format(type(session_dict).__name__))
+    if isinstance(container, sessions.CustomBackendSessionFactory):
+        old_sid = container.sid
+        container.sid = container._get_new_sid()
+        if old_sid:
+            _forget_sid(container, old_sid)
+    session_dict.modified = True
+
+
+def _forget_sid(container, sid):
+    """Deletes the data stored under session id ``sid``."""
+    from google.appengine.api import memcache
+    from google.appengine.ext import ndb
+
+    memcache.delete(sid)
+    model = getattr(container, 'session_model', None)
+    if model is not None:
+        ndb.Key(model, sid).delete()
+
+
+def _session_config(secret, cookie_name, config, httponly, secure,
+                    session_max_age):
+    """The webapp2 session config of a session this wrapper creates."""
+    cookie_args = dict(sessions.default_config['cookie_args'])
+    cookie_args.update(httponly=bool(httponly), secure=bool(secure))
+    if config is None:
+        return dict(secret_key=secret, cookie_name=cookie_name,
+                    session_max_age=session_max_age, cookie_args=cookie_args)
+    cfg = dict(config)
+    cfg.setdefault('secret_key', secret)
+    cfg.setdefault('cookie_name', WEBAPP2_COOKIE_NAME)
+    cfg.setdefault('session_max_age', session_max_age)
+    cookie_args.update(config.get('cookie_args') or {})
+    cfg['cookie_args'] = cookie_args
+    return cfg
+
+
+def _tidy_cookie(response, name, samesite):
+    """Keeps the last ``Set-Cookie`` of cookie ``name`` and adds SameSite.
+
+    webob 1.2.3 (the python27 runtime's) has no ``samesite`` argument, so the
+    attribute is appended to the header on both runtimes.
+    """
+    headers = response.headerlist
+    prefix = name + '='
+    ours = [i for i, (header, value) in enumerate(headers)
+            if header.lower() == 'set-cookie' and value.startswith(prefix)]
+    if not ours:
+        return
+    last = ours[-1]
+    header, value = headers[last]
+    if samesite and 'samesite=' not in value.lower():
+        headers[last] = (header, value + '; SameSite=' + samesite)
+    for i in reversed(ours[:-1]):
+        del headers[i]
 
 
 def _backend_of(session):
