@@ -181,7 +181,9 @@ class NDBConfig(six.with_metaclass(_NDBConfigMeta, ndb.Expando, BaseConfig)):
     @classmethod
     def _load(cls):
         entries = {}
-        for entity in cls.query().fetch():
+        # Past NDB's caches: an entity cached in this context would hide a
+        # write that bypassed NDB (the Datastore Viewer, a raw put).
+        for entity in cls.query().fetch(use_cache=False, use_memcache=False):
             if entity.provider_name is None:
                 continue
             entries[_native(entity.provider_name)] = _entry(entity)
