@@ -5,6 +5,10 @@ Kept Python 2.7 compatible (the gen-1 ``python27`` runtime imports it).
 """
 from __future__ import absolute_import
 
+import base64
+import binascii
+import json
+
 from authomatic import core
 from webapp2_extras import json as webapp2_json
 from webapp2_extras import sessions
@@ -152,8 +156,11 @@ class Webapp2Session(BaseSession, core.Session):
         The authomatic core calls this when a login ends (it treats this
         session like its own cookie session). Removed: every
         ``<login_state_prefix>:<provider>:`` key of a provider whose state
-        was read in this request, and python-openid's ``_openid_consumer_``
-        keys if one was read. Nothing else.
+        was read in this request or whose stored ``csrf`` the request's
+        ``state`` parameter carries (an OAuth 2.0 denial ends the login
+        before the core reads the state), and python-openid's
+        ``_openid_consumer_`` keys if one was read. Nothing else: a forged
+        ``?error=access_denied&state=x`` removes no one's login.
         """
         prefixes = set()
         for key in self._read:
@@ -164,12 +171,33 @@ class Webapp2Session(BaseSession, core.Session):
                 prefixes.add(parts[0] + ':' + parts[1] + ':')
             elif key.startswith('_openid_consumer_'):
                 prefixes.add('_openid_consumer_')
+        if not prefixes:
+            prefixes.update(self._prefixes_matching_state())
         stale = [key for key in list(self.session_dict.keys())
                  if isinstance(key, str) and key.startswith(tuple(prefixes))]
         for key in stale:
             del self.session_dict[key]
         if stale:
             self.save()
+
+    def _prefixes_matching_state(self):
+        """Key prefixes of the flows whose ``csrf`` the request's ``state``
+        parameter carries."""
+        request = getattr(self.handler, 'request', None)
+        state = request.get('state') if request is not None else None
+        if not state:
+            return set()
+        wanted = set([state, _csrf_in_state(state)])
+        found = set()
+        for key in list(self.session_dict.keys()):
+            if not isinstance(key, str):
+                continue
+            parts = key.split(':')
+            if (len(parts) == 3 and parts[0] == self.login_state_prefix
+                    and parts[2] == 'csrf'
+                    and self.session_dict.get(key) in wanted):
+                found.add(parts[0] + ':' + parts[1] + ':')
+        return found
 
     def __setitem__(self, key, value):
         if self.backend == 'securecookie':
@@ -199,6 +227,18 @@ class Webapp2Session(BaseSession, core.Session):
     def get(self, key, default=None):
         self._read.add(key)
         return self.session_dict.get(key, default)
+
+
+def _csrf_in_state(state):
+    """The ``csrf`` of the core's OAuth 2.0 ``state`` (base64 JSON), or
+    ``None``."""
+    try:
+        padded = state + '=' * (-len(state) % 4)
+        data = json.loads(base64.urlsafe_b64decode(
+            padded.encode('ascii')).decode('utf-8'))
+        return data.get('csrf') if isinstance(data, dict) else None
+    except (ValueError, TypeError, UnicodeError, binascii.Error):
+        return None
 
 
 def rotate_webapp2_session(session_dict):
