@@ -9,6 +9,10 @@ import pytest
 
 from authomatic_extras.testing import make_flask_login_app, stop_before_callback
 
+#: Python 2.7 tests, run by tests/gae/test_py27_runtime.py through
+#: tools/py27_testenv.py under CPython 2.7, never collected by this suite.
+collect_ignore = ['gae27']
+
 #: Set in CI: a missing browser or redis-server fails instead of skipping.
 REQUIRE_SERVICES = 'AUTHOMATIC_EXTRAS_REQUIRE_SERVICES'
 
