@@ -85,30 +85,47 @@ def _fingerprint(python):
     return digest.hexdigest()
 
 
-def installed(python):
-    """Whether ``.py27/site`` holds the current pins for ``python``."""
+def _stamp_matches(python):
     try:
         with open(STAMP) as stamp:
-            return (stamp.read().strip() == _fingerprint(python)
-                    and os.path.isdir(SDK) and os.path.isfile(STORETEST))
+            return stamp.read().strip() == _fingerprint(python)
     except OSError:
         return False
+
+
+def installed(python):
+    """Whether ``.py27/`` holds the current pins for ``python``."""
+    return (_stamp_matches(python) and os.path.isdir(SDK)
+            and os.path.isfile(STORETEST))
 
 
 def install(python):
     """Installs the pins into ``.py27/site`` unless already there."""
     if installed(python):
         return
+    if _stamp_matches(python) and os.path.isdir(SDK):
+        _fetch_storetest(python)
+        return
     shutil.rmtree(SITE, ignore_errors=True)
     os.makedirs(ENV, exist_ok=True)
-    subprocess.run(
-        [python, '-m', 'pip', 'install', '-q', '--disable-pip-version-check',
-         '--no-warn-script-location',
-         '-t', SITE, '-r', REQUIREMENTS],
-        check=True, timeout=1200)
+    _pip(python, ['install', '-t', SITE, '-r', REQUIREMENTS])
     _fetch_storetest(python)
     with open(STAMP, 'w') as stamp:
         stamp.write(_fingerprint(python) + '\n')
+
+
+class InstallError(RuntimeError):
+    """pip for Python 2.7 failed; the message ends with its output."""
+
+
+def _pip(python, args):
+    command = [python, '-m', 'pip'] + args[:1] + [
+        '-q', '--disable-pip-version-check'] + args[1:]
+    proc = subprocess.run(command, capture_output=True, text=True,
+                          timeout=1200)
+    if proc.returncode != 0:
+        raise InstallError('`{0}` failed (exit status {1}):\n{2}{3}'.format(
+            ' '.join(command), proc.returncode, proc.stdout, proc.stderr))
 
 
 def _fetch_storetest(python):
@@ -118,10 +135,8 @@ def _fetch_storetest(python):
            if line.lower().startswith('python-openid==')][0]
     where = os.path.join(ENV, 'sdist')
     shutil.rmtree(where, ignore_errors=True)
-    subprocess.run(
-        [python, '-m', 'pip', 'download', '-q', '--disable-pip-version-check',
-         '--no-binary', ':all:', '--no-deps', pin, '-d', where],
-        check=True, timeout=600)
+    _pip(python, ['download', '--no-binary', ':all:', '--no-deps', pin,
+                  '-d', where])
     archive = os.path.join(where, os.listdir(where)[0])
     wanted = 'openid/test/storetest.py'
     if zipfile.is_zipfile(archive):
@@ -179,15 +194,24 @@ def start_providers():
     return servers, value
 
 
-def run(python, pytest_args=(), env=None):
-    """Runs the job with the local providers up; returns its exit status."""
+def run(python, pytest_args=(), env=None, capture=False, timeout=600):
+    """Runs the job with the local providers up.
+
+    Returns its exit status, or with ``capture=True`` the
+    :class:`subprocess.CompletedProcess` (output as text, stderr merged).
+    """
     args, job_env = command(python, pytest_args)
     job_env.update(env or {})
     servers, providers = start_providers()
     try:
         if providers:
             job_env[PROVIDERS_ENV] = providers
-        return subprocess.call(args, env=job_env, cwd=REPO)
+        if not capture:
+            return subprocess.call(args, env=job_env, cwd=REPO,
+                                   timeout=timeout)
+        return subprocess.run(args, env=job_env, cwd=REPO, text=True,
+                              stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, timeout=timeout)
     finally:
         for server in servers:
             server.stop()
