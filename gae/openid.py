@@ -280,7 +280,7 @@ def _upstream_association(server_url, handle):
         if not serialized:
             continue
         association = _deserialize(serialized)
-        if association.getExpiresIn() > 0:
+        if association.issued + association.lifetime > time.time():
             return association
     return None
 
