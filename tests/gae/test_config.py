@@ -258,7 +258,10 @@ def test_whole_login_rpcs_ours_cold_and_warm(
                   scope=', '.join(entry['scope']),
                   provider_url=entry['provider_url']).put()
         results = []
-        for _ in range(2):          # cold, then warm
+        for run in ('cold', 'warm', 'flushed'):
+            if run == 'flushed':
+                from google.appengine.api import memcache
+                memcache.flush_all()
             app = login_app(ndb_config, Webapp2Session)
             rpc_counter.reset()
             trip = login_with_test_client(WebTestClient(app, new_request),
@@ -268,13 +271,133 @@ def test_whole_login_rpcs_ours_cold_and_warm(
             results.append(dict(rpc_counter.calls))
     finally:
         server.stop()
-    cold, warm = results
-    sys.stderr.write('RPCs per whole login (ours): cold %r, warm %r\n'
-                     % (cold, warm))
+    cold, warm, flushed = results
+    sys.stderr.write('RPCs per whole login (ours): cold %r, warm %r, after '
+                     'a memcache flush %r\n' % (cold, warm, flushed))
     # Cold: one query (step one); the callback request reads memcache.
     assert cold.get('datastore_v3.RunQuery') == 1, cold
+    assert flushed.get('datastore_v3.RunQuery') == 1, flushed
     assert sum(n for k, n in warm.items() if k.startswith('datastore')) == 0
     # Warm: per app request (2) one config Get; the session's Get on the
     # callback, its Set in step one and the Set that removes the login state
     # when the login ends.
     assert warm == {'memcache.Get': 3, 'memcache.Set': 2}, warm
+
+
+# -- Python 2/3 text, the staleness bound, the memcache format ---------------
+
+
+def test_text_values_are_str_and_a_utf8_bytes_name_is_found(gae_testbed):
+    NDBConfig(provider_name='café', class_='authomatic.providers.oauth2.GitHub',
+              provider_url='http://127.0.0.1:9/é').put()
+    entry = NDBConfig.get('café'.encode('utf-8'))
+    assert entry is not None
+    assert type(entry['class_']) is str
+    assert entry['provider_url'] == 'http://127.0.0.1:9/é'   # was bytes
+    assert NDBConfig.get('café')['provider_name'] == 'café'
+
+
+@pytest.fixture
+def hr_clock(monkeypatch, new_request):
+    """The high-replication datastore with probability 0 (a write reaches
+    global queries only once its entity group is read) and one clock for the
+    memcache stub's expiry and the module's bound: the test moves it instead
+    of sleeping MAX_STALENESS_SECONDS."""
+    from google.appengine.api import apiproxy_stub_map
+    from google.appengine.api.memcache import memcache_stub
+    from google.appengine.datastore import datastore_stub_util
+    from google.appengine.ext import ndb, testbed
+
+    now = [1000000.0]
+    bed = testbed.Testbed()
+    bed.activate()
+    bed.setup_env(APPLICATION_ID='dev~authomatic-extras-test', overwrite=True)
+    policy = datastore_stub_util.PseudoRandomHRConsistencyPolicy(probability=0)
+    bed.init_datastore_v3_stub(consistency_policy=policy)
+    bed.init_memcache_stub()
+    # The stub takes a clock; the testbed does not pass one on.
+    apiproxy_stub_map.apiproxy.ReplaceStub(
+        'memcache', memcache_stub.MemcacheServiceStub(gettime=lambda: now[0]))
+    monkeypatch.setattr(config_module, '_now', lambda: now[0])
+    new_request()
+    try:
+        yield now
+    finally:
+        ndb.get_context().clear_cache()
+        bed.deactivate()
+
+
+def apply_writes(key):
+    """A strongly consistent read rolls the entity group's writes forward."""
+    from google.appengine.api import datastore
+
+    datastore.Get(key.to_old_key())
+
+
+def raw_put(key, **values):
+    """A write that bypasses NDB and its hooks (as the Datastore Viewer)."""
+    from google.appengine.api import datastore
+
+    entity = datastore.Get(key.to_old_key())
+    entity.update(values)
+    datastore.Put(entity)
+    apply_writes(key)
+
+
+def test_a_raw_write_is_seen_within_the_staleness_bound(hr_clock, new_request):
+    key = add_github(key='old-id')
+    apply_writes(key)
+    new_request()
+    assert NDBConfig.get('gh')['consumer_key'] == 'old-id'
+    raw_put(key, consumer_key='new-id')
+    hr_clock[0] += 1
+    new_request()
+    assert NDBConfig.get('gh')['consumer_key'] == 'old-id'   # within bound
+    hr_clock[0] += config_module.MAX_STALENESS_SECONDS
+    new_request()
+    assert NDBConfig.get('gh')['consumer_key'] == 'new-id'
+
+
+def test_a_query_that_missed_a_write_is_cached_only_briefly(hr_clock, new_request):
+    apply_writes(add_github('other'))
+    new_request()
+    assert NDBConfig.get('gh') is None
+    key = add_github('gh')          # the hook clears memcache (1 s lock)
+    hr_clock[0] += 2
+    new_request()
+    assert NDBConfig.get('gh') is None      # the query misses the write
+    apply_writes(key)
+    hr_clock[0] += 1
+    new_request()
+    assert NDBConfig.get('gh') is None      # that miss is cached...
+    hr_clock[0] += config_module.MAX_STALENESS_SECONDS
+    new_request()
+    assert NDBConfig.get('gh')['consumer_key'] == 'client-id'   # ...briefly
+
+
+def test_one_request_context_obeys_the_bound_too(hr_clock):
+    key = add_github(key='old-id')
+    apply_writes(key)
+    assert NDBConfig.get('gh')['consumer_key'] == 'old-id'
+    raw_put(key, consumer_key='new-id')
+    hr_clock[0] += config_module.MAX_STALENESS_SECONDS
+    assert NDBConfig.get('gh')['consumer_key'] == 'new-id'
+
+
+def test_memcache_value_is_utf8_json_with_an_expiry(gae_testbed, new_request):
+    import json
+
+    from google.appengine.api import memcache
+
+    add_github()
+    NDBConfig.get('gh')
+    raw = memcache.get(config_module.MEMCACHE_KEY)
+    assert isinstance(raw, bytes)           # not a pickle (no protocol 5)
+    data = json.loads(raw.decode('utf-8'))
+    assert data['entries']['gh']['consumer_key'] == 'client-id'
+    assert abs(data['loaded_at'] - __import__('time').time()) < 60
+    assert config_module.MAX_STALENESS_SECONDS <= 60
+    # A value of another format (an older release's pickle) is a miss.
+    memcache.set(config_module.MEMCACHE_KEY, {'gh': {'class_': 'evil'}})
+    new_request()
+    assert NDBConfig.get('gh')['class_'] == 'authomatic.providers.oauth2.GitHub'

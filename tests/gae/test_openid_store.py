@@ -143,3 +143,79 @@ def test_package_imports_without_python3_openid(tmp_path):
 
 def test_module_path_kept_like_upstream():
     assert gae_openid.NDBOpenIDStore is NDBOpenIDStore
+
+
+# -- upstream compatibility -------------------------------------------------
+
+
+def test_python3_openid_store_suite_passes_on_the_class(gae_testbed, storetest):
+    storetest.testStore(NDBOpenIDStore)
+
+
+def test_is_an_openid_store_and_works_as_the_class(gae_testbed):
+    from openid.store.interface import OpenIDStore
+
+    assert issubclass(NDBOpenIDStore, OpenIDStore)
+    assert isinstance(NDBOpenIDStore(), OpenIDStore)
+    assert NDBOpenIDStore.cleanupNonces() == 0
+    assert NDBOpenIDStore.cleanup() == (0, 0)
+    now = int(time.time())
+    assert NDBOpenIDStore.useNonce('http://op', now, 'salt') is True
+    assert NDBOpenIDStore().useNonce('http://op', now, 'salt') is False
+
+
+@pytest.fixture
+def upstream_store(gae_testbed):
+    """Upstream's ``NDBOpenIDStore`` class, registered for kind
+    ``NDBOpenIDStore`` while the test writes with it; ``restore()`` gives the
+    kind back to ours."""
+    from google.appengine.ext import ndb
+
+    saved = dict(ndb.Model._kind_map)
+    from authomatic.extras.gae.openid import NDBOpenIDStore as Upstream
+    ndb.Model._kind_map[Upstream._get_kind()] = Upstream
+
+    def restore():
+        ndb.Model._kind_map.clear()
+        ndb.Model._kind_map.update(saved)
+
+    Upstream.restore = staticmethod(restore)
+    try:
+        yield Upstream
+    finally:
+        restore()
+
+
+def test_reads_what_upstreams_store_wrote(upstream_store):
+    from openid.association import Association
+
+    now = int(time.time())
+    current = Association('up-1', b's' * 20, now, 3600, 'HMAC-SHA1')
+    expired = Association('up-old', b's' * 20, now - 7200, 3600, 'HMAC-SHA1')
+    upstream_store.storeAssociation('http://op', current)
+    upstream_store.storeAssociation('http://op', expired)
+    assert upstream_store.useNonce('http://op', now, 'used-upstream') is True
+    upstream_store.restore()
+
+    assert NDBOpenIDStore.getAssociation('http://op').handle == 'up-1'
+    assert NDBOpenIDStore.getAssociation('http://op', 'up-1').handle == 'up-1'
+    assert NDBOpenIDStore.getAssociation('http://op', 'up-old') is None
+    assert NDBOpenIDStore.useNonce('http://op', now, 'used-upstream') is False
+    assert NDBOpenIDStore.useNonce('http://op', now, 'fresh') is True
+    assert NDBOpenIDStore.cleanupAssociations() == 1      # up-old
+    assert NDBOpenIDStore.removeAssociation('http://op', 'up-1') is True
+    assert NDBOpenIDStore.getAssociation('http://op') is None
+
+
+def test_byte_string_server_urls(gae_testbed):
+    from openid.association import Association
+
+    url = 'http://éxample.org/op'
+    assoc = Association('h1', b's' * 20, int(time.time()), 3600, 'HMAC-SHA1')
+    NDBOpenIDStore.storeAssociation(url.encode('utf-8'), assoc)
+    assert NDBOpenIDStore.getAssociation(url).handle == 'h1'
+    NDBOpenIDStore.storeAssociation(b'http://\xff\xfe/op', assoc)
+    assert NDBOpenIDStore.getAssociation(b'http://\xff\xfe/op').handle == 'h1'
+    now = int(time.time())
+    assert NDBOpenIDStore.useNonce(url.encode('utf-8'), now, b'\xc3\xa9') is True
+    assert NDBOpenIDStore.useNonce(url, now, 'é') is False

@@ -67,6 +67,7 @@ def py3_memcache_value():
     return raw
 
 
+@pytest.mark.timeout(900)   # a first run installs the SDK (about 2 minutes)
 def test_python27_job_passes(gae_testbed, rpc_counter, new_request, py27,
                              tmp_path, monkeypatch):
     tool, python = py27
