@@ -165,3 +165,189 @@ def test_openid_session_objects_with_securecookie_fail_clearly(gae_testbed):
     assert 'OpenIDServiceEndpoint' in response.text
     assert "backend='memcache'" in response.text
     assert "backend='datastore'" in response.text
+
+
+# -- cookies, rotation, login state ------------------------------------------
+
+
+def set_cookies(response):
+    return [v for k, v in response.headerlist if k.lower() == 'set-cookie']
+
+
+def test_cookie_defaults_are_httponly_samesite_lax(gae_testbed):
+    cookies = set_cookies(make_app('memcache').get('/put', {'value': 'x'}))
+    assert len(cookies) == 1, cookies
+    assert cookies[0].startswith('webapp2authomatic=')
+    assert 'httponly' in cookies[0].lower()
+    assert cookies[0].endswith('; SameSite=Lax')
+    assert 'secure' not in cookies[0].lower()
+
+
+def a_handler():
+    request = webapp2.Request.blank('/')
+    request.app = webapp2.WSGIApplication()
+    return webapp2.RequestHandler(request, webapp2.Response())
+
+
+def test_cookie_options(gae_testbed):
+    session = Webapp2Session(a_handler(), secret=SECRET, secure=True,
+                             samesite='Strict', httponly=False)
+    session['a'] = 1
+    session.save()
+    cookie = set_cookies(session.handler.response)[0]
+    assert 'secure' in cookie.lower() and cookie.endswith('SameSite=Strict')
+    assert 'httponly' not in cookie.lower()
+    with pytest.raises(GAEError, match='needs secure=True'):
+        Webapp2Session(a_handler(), secret=SECRET, samesite='None')
+    with pytest.raises(GAEError, match='samesite must be one of'):
+        Webapp2Session(a_handler(), secret=SECRET, samesite='lax ')
+
+
+def test_config_without_cookie_name_names_the_cookie_session(gae_testbed):
+    session = Webapp2Session(a_handler(), config={'secret_key': SECRET})
+    session['a'] = 1
+    session.save()
+    assert set_cookies(session.handler.response)[0].startswith('session=')
+    assert session.cookie_name == 'session'
+
+
+@pytest.mark.parametrize('backend', ['securecookie', 'memcache', 'datastore'])
+def test_session_max_age_is_enforced_by_the_server(gae_testbed, backend,
+                                                   monkeypatch):
+    from webapp2_extras import securecookie
+
+    # The signer's clock, moved instead of sleeping past the max age.
+    now = [1700000000]
+    monkeypatch.setattr(securecookie.SecureCookieSerializer,
+                        '_get_timestamp', lambda self: now[0])
+
+    class Put(webapp2.RequestHandler):
+        def get(self):
+            session = Webapp2Session(self, secret=SECRET, backend=backend,
+                                     session_max_age=60)
+            session['v'] = 'kept'
+            session.save()
+
+    class Read(webapp2.RequestHandler):
+        def get(self):
+            session = Webapp2Session(self, secret=SECRET, backend=backend,
+                                     session_max_age=60)
+            self.response.write(session.get('v', 'missing'))
+
+    app = webtest.TestApp(webapp2.WSGIApplication([('/put', Put),
+                                                   ('/read', Read)]))
+    app.get('/put')
+    now[0] += 59
+    assert app.get('/read').text == 'kept'
+    now[0] += 2
+    assert app.get('/read').text == 'missing'
+
+
+@pytest.mark.parametrize('backend', ['memcache', 'datastore'])
+def test_rotate_defeats_a_planted_session_id(gae_testbed, backend):
+    """Session fixation from the attacker's side: its own session cookie,
+    planted in the victim's browser, must not see the victim's login."""
+    class Put(webapp2.RequestHandler):
+        def get(self):
+            session = Webapp2Session(self, secret=SECRET, backend=backend)
+            session['greeting'] = 'planted'
+            session.save()
+
+    class Login(webapp2.RequestHandler):
+        def get(self):
+            session = Webapp2Session(self, secret=SECRET, backend=backend)
+            session.rotate()
+            session['user'] = 'victim'
+            session.save()
+
+    class WhoAmI(webapp2.RequestHandler):
+        def get(self):
+            session = Webapp2Session(self, secret=SECRET, backend=backend)
+            self.response.write('%s %s' % (session.get('user'),
+                                           session.get('greeting')))
+
+    def browser():
+        return webtest.TestApp(webapp2.WSGIApplication(
+            [('/put', Put), ('/login', Login), ('/whoami', WhoAmI)]))
+
+    attacker = browser()
+    attacker.get('/put')
+    planted = attacker.cookies['webapp2authomatic']
+    victim = browser()
+    victim.set_cookie('webapp2authomatic', planted)
+    victim.get('/login')
+    assert victim.cookies['webapp2authomatic'] != planted
+    assert victim.get('/whoami').text == 'victim planted'    # data kept
+    assert attacker.get('/whoami').text == 'None None'       # old id: empty
+
+
+def test_rotate_webapp2_session_needs_a_webapp2_session():
+    from authomatic_extras.gae import rotate_webapp2_session
+
+    with pytest.raises(GAEError, match='needs a webapp2 SessionDict'):
+        rotate_webapp2_session({})
+
+
+def oauth2_login_app(server):
+    """``Authomatic`` with a dict config, ``Webapp2Session`` as upstream's
+    docs use it; answers ``ok <id>`` / ``error <message>`` / the keys."""
+    from authomatic import Authomatic
+    from authomatic.adapters import Webapp2Adapter
+
+    config = {'local': server.config_entry(id=1)}
+
+    class Login(webapp2.RequestHandler):
+        def get(self):
+            session = Webapp2Session(self, secret=SECRET)
+            result = Authomatic(config, SECRET).login(
+                Webapp2Adapter(self), 'local', session=session,
+                session_saver=session.save)
+            if result and result.error:
+                self.response.write('error %s' % result.error.message)
+            elif result:
+                self.response.write('ok %s' % result.user.id)
+
+    class Keys(webapp2.RequestHandler):
+        def get(self):
+            session = Webapp2Session(self, secret=SECRET)
+            self.response.write(','.join(sorted(session.session_dict)))
+
+    return webtest.TestApp(webapp2.WSGIApplication(
+        [('/login/local', Login), ('/keys', Keys)]))
+
+
+def test_login_state_is_removed_when_the_login_ends(gae_testbed,
+                                                   local_oauth2_server):
+    app = oauth2_login_app(local_oauth2_server)
+    step_one = app.get('/login/local')
+    assert step_one.status_int == 302
+    state = 'authomatic:local:csrf,authomatic:local:pkce_verifier'
+    assert app.get('/keys').text == state
+
+    # A forged denial with someone else's state removes nothing.
+    forged = app.get('/login/local?error=access_denied&state=x')
+    assert forged.text.startswith('error')
+    assert app.get('/keys').text == state
+
+    callback = stop_before_callback_url(step_one.location)
+    done = app.get(callback)
+    assert done.text == 'ok id-alice', done.text
+    assert app.get('/keys').text == ''
+    # The reloaded callback fails the core's state check, which comes
+    # before any request to the provider (not the provider's refusal of a
+    # used code, which would read "Failed to obtain OAuth 2.0 access token").
+    again = app.get(callback)
+    assert again.text == 'error Unable to retrieve stored state!'
+
+
+def stop_before_callback_url(authorize_url):
+    """Answer the local provider's consent page; the app-relative callback."""
+    import requests
+    from urllib.parse import urlsplit
+
+    answer = requests.post(authorize_url, data={'username': 'alice',
+                                                'decision': 'allow'},
+                           allow_redirects=False, timeout=30)
+    assert answer.status_code in (302, 303), answer.text
+    location = urlsplit(answer.headers['Location'])
+    return location.path + '?' + location.query
