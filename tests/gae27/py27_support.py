@@ -42,19 +42,21 @@ def providers():
     return json.loads(raw)
 
 
-def login_app(session_kwargs=None, events=None, rotate=False):
+def login_app(session_kwargs=None, events=None, rotate=False, config=None):
     """A webapp2 app as upstream's docs write one, on this package:
     ``Authomatic(config=ndb_config(), ...)``, ``Webapp2Session``,
     ``Webapp2Adapter`` and ``session_saver=session.save``.
 
     ``/login/<name>`` answers ``ok <user id> <name> <email>`` or
-    ``error <message>``; ``/whoami`` the stored user.
+    ``error <message>``; ``/whoami`` the stored user. ``config``: a dict
+    config instead of ``ndb_config()``.
     """
     kwargs = dict(session_kwargs or {})
 
     class Login(webapp2.RequestHandler):
         def any(self, name):
-            authomatic = Authomatic(config=ndb_config(), secret=SECRET,
+            authomatic = Authomatic(config=config or ndb_config(),
+                                    secret=SECRET,
                                     report_errors=True)
             session = Webapp2Session(self, secret=SECRET, **kwargs)
             result = authomatic.login(Webapp2Adapter(self), name,

@@ -133,7 +133,7 @@ def apply_writes(key):
     datastore.Get(key.to_old_key())
 
 
-def test_a_write_that_bypasses_ndb_hooks_is_seen_within_the_bound(hr_clock):
+def test_a_raw_write_is_seen_within_the_staleness_bound(hr_clock):
     key = add_github(key='old-id')
     apply_writes(key)
     new_request_context()
@@ -153,7 +153,7 @@ def test_a_write_that_bypasses_ndb_hooks_is_seen_within_the_bound(hr_clock):
     assert NDBConfig.get('gh')['consumer_key'] == 'new-id'
 
 
-def test_a_query_read_before_a_write_was_visible_is_not_kept(hr_clock):
+def test_a_query_that_missed_a_write_is_cached_only_briefly(hr_clock):
     apply_writes(add_github('other'))
     new_request_context()
     assert NDBConfig.get('gh') is None
@@ -170,7 +170,7 @@ def test_a_query_read_before_a_write_was_visible_is_not_kept(hr_clock):
     assert NDBConfig.get('gh')['consumer_key'] == 'client-id'
 
 
-def test_the_request_memo_obeys_the_bound_too(hr_clock):
+def test_one_request_context_obeys_the_bound_too(hr_clock):
     key = add_github(key='old-id')
     apply_writes(key)
     assert NDBConfig.get('gh')['consumer_key'] == 'old-id'

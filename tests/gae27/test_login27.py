@@ -170,6 +170,21 @@ def test_openid_login_with_ndb_openid_store(testbed, new_request):
         assert again.text.startswith(u'error'), again.text
 
 
+def test_openid_with_the_store_class_in_a_dict_config(testbed, new_request):
+    """Upstream's documented pattern: ``'store': NDBOpenIDStore`` (the
+    class, not an instance) in the config entry."""
+    from authomatic.providers import openid
+    from authomatic_extras.gae.openid import NDBOpenIDStore, OpenIDNonce
+
+    app = login_app(config={'oi': {'class_': openid.OpenID, 'id': 3,
+                                   'store': NDBOpenIDStore}})
+    identifier = providers()['openid']['alice']
+    response, _ = drive(app, '/login/oi?id=' + identifier, new_request)
+    assert response.text.startswith(u'ok '), response.text
+    assert OpenIDNonce.query().count() == 1
+    assert NDBOpenIDStore.cleanup() == (0, 0)
+
+
 def test_gaeopenid_logs_in_with_the_users_api(testbed, new_request):
     NDBConfig(provider_name='google', provider_id=4,
               class_='authomatic_extras.gae.gaeopenid.GAEOpenID').put()
