@@ -9,6 +9,8 @@ import base64
 import binascii
 import json
 
+import six
+
 from authomatic import core
 from webapp2_extras import json as webapp2_json
 from webapp2_extras import sessions
@@ -164,7 +166,7 @@ class Webapp2Session(BaseSession, core.Session):
         """
         prefixes = set()
         for key in self._read:
-            if not isinstance(key, str):
+            if not isinstance(key, six.string_types):
                 continue
             parts = key.split(':')
             if len(parts) >= 3 and parts[0] == self.login_state_prefix:
@@ -174,7 +176,7 @@ class Webapp2Session(BaseSession, core.Session):
         if not prefixes:
             prefixes.update(self._prefixes_matching_state())
         stale = [key for key in list(self.session_dict.keys())
-                 if isinstance(key, str) and key.startswith(tuple(prefixes))]
+                 if isinstance(key, six.string_types) and key.startswith(tuple(prefixes))]
         for key in stale:
             del self.session_dict[key]
         if stale:
@@ -190,7 +192,7 @@ class Webapp2Session(BaseSession, core.Session):
         wanted = set([state, _csrf_in_state(state)])
         found = set()
         for key in list(self.session_dict.keys()):
-            if not isinstance(key, str):
+            if not isinstance(key, six.string_types):
                 continue
             parts = key.split(':')
             if (len(parts) == 3 and parts[0] == self.login_state_prefix
