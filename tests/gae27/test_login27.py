@@ -6,6 +6,7 @@ from __future__ import absolute_import
 
 import os
 
+import pytest
 from google.appengine.api import memcache
 
 from authomatic_extras.gae import NDBConfig
@@ -77,7 +78,7 @@ def test_oauth2_login_cold_warm_and_after_a_memcache_flush(
                                     {'memcache.Get': 2, 'memcache.Set': 2}]
 
 
-def session_keys(app):
+def session_keys(app, backend='memcache'):
     from authomatic_extras.gae import Webapp2Session
     import webapp2
     import webtest
@@ -85,7 +86,7 @@ def session_keys(app):
 
     class Keys(webapp2.RequestHandler):
         def get(self):
-            session = Webapp2Session(self, secret=SECRET)
+            session = Webapp2Session(self, secret=SECRET, backend=backend)
             self.response.write(u','.join(sorted(session.session_dict)))
 
     probe = webtest.TestApp(webapp2.WSGIApplication([('/keys', Keys)]))
@@ -93,19 +94,21 @@ def session_keys(app):
     return probe.get('/keys').text.split(',')
 
 
+@pytest.mark.parametrize('backend', ['memcache', 'datastore',
+                                     'securecookie'])
 def test_login_state_is_removed_and_a_reloaded_callback_is_refused(
-        testbed, new_request):
+        testbed, new_request, backend):
     add_oauth2(providers()['oauth2'])
-    app = login_app()
+    app = login_app(session_kwargs={'backend': backend})
     response, hops = drive(app, '/login/local', new_request)
     assert response.text.startswith(u'ok id-alice'), response.text
-    assert session_keys(app) == ['user']          # no authomatic:local:csrf
+    assert session_keys(app, backend) == ['user']   # no authomatic:local:csrf
     callback = hops[-1].url
     new_request()
     again = app.get(callback[len('http://localhost'):])
     # Refused by the missing state, before the provider is asked.
     assert again.text == u'error Unable to retrieve stored state!'
-    assert session_keys(app) == ['user']
+    assert session_keys(app, backend) == ['user']
 
 
 def test_a_failed_login_removes_the_state_too(testbed, new_request):
