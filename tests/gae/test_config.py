@@ -197,12 +197,15 @@ def test_login_step_rpcs_upstream_pattern_vs_ours(
     ours = login_app(ndb_config, Webapp2Session)
     ours_cold = count_login_step(ours, rpc_counter, new_request)
     ours_warm = count_login_step(ours, rpc_counter, new_request)
+    memcache.flush_all()
+    ours_flushed = count_login_step(ours, rpc_counter, new_request)
 
     def ds(calls):
         return sum(n for k, n in calls.items() if k.startswith('datastore'))
 
     numbers = {'upstream_cold': upstream_cold, 'upstream_warm': upstream_warm,
-               'ours_cold': ours_cold, 'ours_warm': ours_warm}
+               'ours_cold': ours_cold, 'ours_warm': ours_warm,
+               'ours_after_memcache_flush': ours_flushed}
     record_property('rpcs_per_login_step', numbers)
     sys.stderr.write('RPCs per login step: %r\n' % (numbers,))
 
@@ -211,6 +214,7 @@ def test_login_step_rpcs_upstream_pattern_vs_ours(
     # Ours: one query cold, nothing warm.
     assert ds(ours_cold) == 1
     assert ds(ours_warm) == 0
+    assert ours_flushed.get('datastore_v3.RunQuery') == 1 and ds(ours_flushed) == 1
     # Warm: the config's one memcache Get; the memcache session backend's
     # Get (the browser now has a session cookie) and Set.
     assert ours_warm == {'memcache.Get': 2, 'memcache.Set': 1}, ours_warm
