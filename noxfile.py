@@ -74,7 +74,7 @@ def _wheel(session):
     files = _source_files()
     if files is None:
         shutil.copytree(HERE, source, ignore=shutil.ignore_patterns(
-            '.git', '.nox', '.venv', 'build', 'dist', '*.egg-info', '__pycache__'))
+            '.git', '.nox', '.venv', '.py27', 'build', 'dist', '*.egg-info', '__pycache__'))
     else:
         for name in files:
             if os.path.isfile(os.path.join(HERE, name)):

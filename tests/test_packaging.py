@@ -29,7 +29,7 @@ OUR_TESTS = REPO / 'tests'
 _COPY_IGNORE = shutil.ignore_patterns(
     '.git', 'build', 'dist', '*.egg-info', '__pycache__', '.pytest_cache', '.nox',
     '.venv', '.ruff_cache', '.mypy_cache', '.benchmarks', 'node_modules',
-    'test-artifacts', 'out')
+    'test-artifacts', 'out', '.py27')
 
 # Top-level names the wheel may install: our package and its dist-info.
 PACKAGE = 'authomatic_extras'

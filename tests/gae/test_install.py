@@ -24,7 +24,8 @@ def test_pip_install_target_then_import(tmp_path):
     source = tmp_path / 'src'
     shutil.copytree(REPO, str(source), ignore=shutil.ignore_patterns(
         '.git', 'build', 'dist', '*.egg-info', '__pycache__', '.pytest_cache',
-        'tests', 'benchmarks', 'legacy_examples', 'node_modules', '.nox'))
+        'tests', 'benchmarks', 'legacy_examples', 'node_modules', '.nox',
+        '.venv', '.py27', 'tools'))
     lib = tmp_path / 'lib'
     subprocess.check_call(
         [sys.executable, '-m', 'pip', 'install', '--quiet', '--no-deps',
