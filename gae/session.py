@@ -10,8 +10,8 @@ import binascii
 import json
 
 import six
-
 from authomatic import core
+from six.moves.urllib.parse import parse_qs, urlsplit
 from webapp2_extras import json as webapp2_json
 from webapp2_extras import sessions
 
@@ -37,6 +37,11 @@ WEBAPP2_COOKIE_NAME = 'session'
 
 _SAMESITE = ('Lax', 'Strict', 'None')
 
+#: Login-state key (``<prefix>:<provider>:oauth1_request_token``) under which
+#: an OAuth 1.0a flow's request token is kept, to match its callback.
+REQUEST_TOKEN_KEY = 'oauth1_request_token'
+
+
 
 class Webapp2Session(BaseSession, core.Session):
     """A wrapper of a webapp2 session with the :meth:`save` authomatic wants.
@@ -50,11 +55,12 @@ class Webapp2Session(BaseSession, core.Session):
     webapp2 refuses a cookie signed longer ago).
 
     When a login ends (success or failure) the authomatic core calls
-    :meth:`delete`, which removes the login state that login read (its
-    ``authomatic:<provider>:`` keys and python-openid's keys) and saves, so a
-    reloaded callback finds no state and fails with the core's
-    ``Unable to retrieve stored state!`` before the provider is contacted.
-    Other data in the session stays.
+    :meth:`delete`, which removes the state of the flow the request matches
+    (its ``authomatic:<provider>:`` keys) and saves, so a reloaded callback
+    finds no state and fails with the core's ``Unable to retrieve stored
+    state!`` (OAuth 2.0) or ``Unable to retrieve token secret from
+    storage!`` (OAuth 1.0a) before the provider is contacted. Other data in
+    the session, and other pending logins, stay.
 
     After a successful login call :meth:`rotate` (a new session id, same
     data) before you store the user in the session: a session id planted in
@@ -108,7 +114,7 @@ class Webapp2Session(BaseSession, core.Session):
             raise GAEError("samesite='None' needs secure=True (browsers "
                            "drop such cookies without Secure).")
         self.samesite = samesite
-        self._read = set()
+        self._written = set()
 
         if session is None:
             if not secret and not (config and config.get('secret_key')):
@@ -136,6 +142,7 @@ class Webapp2Session(BaseSession, core.Session):
         container = getattr(self.session_dict, 'container', None)
         if container is None:
             return None
+        self._remember_request_tokens()
         result = container.save_session(self.handler.response)
         if self.cookie_name:
             _tidy_cookie(self.handler.response, self.cookie_name,
@@ -153,53 +160,75 @@ class Webapp2Session(BaseSession, core.Session):
         self.save()
 
     def delete(self):
-        """Removes the login state this request's login read, and saves.
+        """Removes the state of the login this request ends, and saves.
 
         The authomatic core calls this when a login ends (it treats this
-        session like its own cookie session). Removed: every
-        ``<login_state_prefix>:<provider>:`` key of a provider whose state
-        was read in this request or whose stored ``csrf`` the request's
-        ``state`` parameter carries (an OAuth 2.0 denial ends the login
-        before the core reads the state), and python-openid's
-        ``_openid_consumer_`` keys if one was read. Nothing else: a forged
-        ``?error=access_denied&state=x`` removes no one's login.
+        session like its own cookie session). Removed: the
+        ``<login_state_prefix>:<provider>:`` keys of the flow the request
+        matches: its ``state`` parameter carries the flow's stored OAuth 2.0
+        ``csrf``, or its ``oauth_token`` / ``denied`` parameter the flow's
+        OAuth 1.0a request token (recorded by :meth:`save` at step one).
+        Nothing else: a forged ``?error=access_denied&state=x`` or
+        ``?denied=x`` removes no one's login. python-openid removes its own
+        keys when it completes a login; they go when the session is next
+        saved.
         """
-        prefixes = set()
-        for key in self._read:
-            if not isinstance(key, six.string_types):
-                continue
-            parts = key.split(':')
-            if len(parts) >= 3 and parts[0] == self.login_state_prefix:
-                prefixes.add(parts[0] + ':' + parts[1] + ':')
-            elif key.startswith('_openid_consumer_'):
-                prefixes.add('_openid_consumer_')
-        if not prefixes:
-            prefixes.update(self._prefixes_matching_state())
+        prefixes = self._flows_matching_request()
         stale = [key for key in list(self.session_dict.keys())
-                 if isinstance(key, six.string_types) and key.startswith(tuple(prefixes))]
+                 if isinstance(key, six.string_types)
+                 and key.startswith(tuple(prefixes))] if prefixes else []
         for key in stale:
             del self.session_dict[key]
         if stale:
             self.save()
 
-    def _prefixes_matching_state(self):
-        """Key prefixes of the flows whose ``csrf`` the request's ``state``
-        parameter carries."""
+    def _flows_matching_request(self):
+        """Key prefixes (``'<prefix>:<provider>:'``) of the pending flows
+        whose secret value the request carries."""
         request = getattr(self.handler, 'request', None)
-        state = request.get('state') if request is not None else None
-        if not state:
+        if request is None:
             return set()
-        wanted = set([state, _csrf_in_state(state)])
+        state = request.get('state')
+        states = set([state, _csrf_in_state(state)]) if state else set()
+        tokens = set([request.get('oauth_token'), request.get('denied')])
+        wanted = {'csrf': states - set([None, '']),
+                  REQUEST_TOKEN_KEY: tokens - set([None, ''])}
         found = set()
         for key in list(self.session_dict.keys()):
-            if not isinstance(key, six.string_types):
-                continue
-            parts = key.split(':')
-            if (len(parts) == 3 and parts[0] == self.login_state_prefix
-                    and parts[2] == 'csrf'
-                    and self.session_dict.get(key) in wanted):
+            parts = self._state_key(key)
+            value = self.session_dict.get(key)
+            if parts and parts[2] in wanted and \
+                    isinstance(value, six.string_types) and \
+                    value in wanted[parts[2]]:
                 found.add(parts[0] + ':' + parts[1] + ':')
         return found
+
+    def _state_key(self, key):
+        """``[prefix, provider, name]`` of a login-state key, else None."""
+        if not isinstance(key, six.string_types):
+            return None
+        parts = key.split(':')
+        if len(parts) == 3 and parts[0] == self.login_state_prefix:
+            return parts
+        return None
+
+    def _remember_request_tokens(self):
+        """At OAuth 1.0a step one (a ``token_secret`` written and a redirect
+        carrying ``oauth_token``), stores that request token beside the
+        secret, so :meth:`delete` can tell which flow a callback ends."""
+        if not self._written:
+            return
+        location = self.handler.response.headers.get('Location')
+        if not location:
+            return
+        token = parse_qs(urlsplit(location).query).get('oauth_token')
+        if not token:
+            return
+        for key in list(self._written):
+            parts = self._state_key(key)
+            if parts and parts[2] == 'token_secret':
+                name = ':'.join(parts[:2] + [REQUEST_TOKEN_KEY])
+                self.session_dict[name] = token[0]
 
     def __setitem__(self, key, value):
         if self.backend == 'securecookie':
@@ -213,21 +242,19 @@ class Webapp2Session(BaseSession, core.Session):
                     'Webapp2Session(..., backend=\'memcache\') or '
                     'backend=\'datastore\'.'.format(
                         self.backend, key, type(value).__name__))
+        self._written.add(key)
         return self.session_dict.__setitem__(key, value)
 
     def __getitem__(self, key):
-        self._read.add(key)
         return self.session_dict.__getitem__(key)
 
     def __delitem__(self, key):
         return self.session_dict.__delitem__(key)
 
     def __contains__(self, key):
-        self._read.add(key)
         return key in self.session_dict
 
     def get(self, key, default=None):
-        self._read.add(key)
         return self.session_dict.get(key, default)
 
 

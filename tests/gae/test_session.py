@@ -291,10 +291,12 @@ def test_rotate_webapp2_session_needs_a_webapp2_session():
 def oauth2_login_app(server):
     """``Authomatic`` with a dict config, ``Webapp2Session`` as upstream's
     docs use it; answers ``ok <id>`` / ``error <message>`` / the keys."""
+    return login_app({'local': server.config_entry(id=1)})
+
+
+def login_app(config):
     from authomatic import Authomatic
     from authomatic.adapters import Webapp2Adapter
-
-    config = {'local': server.config_entry(id=1)}
 
     class Login(webapp2.RequestHandler):
         def get(self):
@@ -303,7 +305,8 @@ def oauth2_login_app(server):
                 Webapp2Adapter(self), 'local', session=session,
                 session_saver=session.save)
             if result and result.error:
-                self.response.write('error %s' % result.error.message)
+                self.response.write('error %s' % getattr(
+                    result.error, 'message', result.error))
             elif result:
                 self.response.write('ok %s' % result.user.id)
 
@@ -329,7 +332,7 @@ def test_login_state_is_removed_when_the_login_ends(gae_testbed,
     assert forged.text.startswith('error')
     assert app.get('/keys').text == state
 
-    callback = stop_before_callback_url(step_one.location)
+    callback = consent(step_one.location)
     done = app.get(callback)
     assert done.text == 'ok id-alice', done.text
     assert app.get('/keys').text == ''
@@ -340,14 +343,56 @@ def test_login_state_is_removed_when_the_login_ends(gae_testbed,
     assert again.text == 'error Unable to retrieve stored state!'
 
 
-def stop_before_callback_url(authorize_url):
-    """Answer the local provider's consent page; the app-relative callback."""
+def consent(authorize_url, decision='allow'):
+    """Answers a local provider's consent page; the app-relative URL it
+    redirects back to."""
     import requests
     from urllib.parse import urlsplit
 
     answer = requests.post(authorize_url, data={'username': 'alice',
-                                                'decision': 'allow'},
+                                                'decision': decision},
                            allow_redirects=False, timeout=30)
     assert answer.status_code in (302, 303), answer.text
     location = urlsplit(answer.headers['Location'])
     return location.path + '?' + location.query
+
+
+def test_a_forged_oauth2_callback_removes_nothing(gae_testbed, local_oauth2_server):
+    app = oauth2_login_app(local_oauth2_server)
+    step_one = app.get('/login/local')
+    before = app.get('/keys').text
+    forged = app.get('/login/local?code=attackers-code&state=forged')
+    assert forged.text.startswith('error')
+    assert app.get('/keys').text == before            # the victim's flow
+    assert app.get(consent(step_one.location)).text == 'ok id-alice'
+    assert app.get('/keys').text == ''
+
+
+def test_oauth1_state_is_removed_when_the_login_ends(gae_testbed,
+                                                     local_oauth1_server):
+    app = login_app({'local': local_oauth1_server.config_entry(id=2)})
+    step_one = app.get('/login/local')
+    assert step_one.status_int == 302
+    pending = ('authomatic:local:oauth1_request_token,'
+               'authomatic:local:token_secret')
+    assert app.get('/keys').text == pending
+    # Forged callbacks match no flow: nothing removed.
+    assert app.get('/login/local?denied=x').text.startswith('error')
+    assert app.get('/login/local?oauth_token=x&oauth_verifier=y').text \
+        .startswith('error')
+    assert app.get('/keys').text == pending
+
+    callback = consent(step_one.location)
+    assert app.get(callback).text == 'ok id-alice'
+    assert app.get('/keys').text == ''
+    again = app.get(callback)    # refused before the provider is asked
+    assert again.text == 'error Unable to retrieve token secret from storage!'
+
+
+def test_oauth1_denial_removes_its_flow(gae_testbed, local_oauth1_server):
+    app = login_app({'local': local_oauth1_server.config_entry(id=2)})
+    step_one = app.get('/login/local')
+    callback = consent(step_one.location, decision='deny')
+    assert 'denied=' in callback
+    assert app.get(callback).text.startswith('error')
+    assert app.get('/keys').text == ''

@@ -120,16 +120,19 @@ def test_a_failed_login_removes_the_state_too(testbed, new_request):
     assert session_keys(app) == ['']              # no authomatic:local:csrf
 
 
-def test_a_forged_denial_removes_nobodys_login(testbed, new_request):
+def test_a_forged_callback_removes_nobodys_login(testbed, new_request):
     add_oauth2(providers()['oauth2'])
     app = login_app()
     new_request()
     assert app.get('/login/local').status_int == 302
     assert session_keys(app) == ['authomatic:local:csrf']
     new_request()
-    response = app.get('/login/local?error=access_denied&state=x')
-    assert response.text.startswith(u'error'), response.text
-    assert session_keys(app) == ['authomatic:local:csrf']
+    for forged in ('?error=access_denied&state=x',
+                   '?code=attackers-code&state=forged'):
+        new_request()
+        response = app.get('/login/local' + forged)
+        assert response.text.startswith(u'error'), response.text
+        assert session_keys(app) == ['authomatic:local:csrf']
 
 
 def test_rotate_on_login_defeats_a_planted_session(testbed, new_request):

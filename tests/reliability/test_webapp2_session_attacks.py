@@ -59,7 +59,8 @@ def make_browser(server, **session_kwargs):
                 session.save()
                 self.response.write('ok')
             elif result:
-                self.response.write('error %s' % result.error.message)
+                self.response.write('error %s' % getattr(
+                    result.error, 'message', result.error))
 
     class WhoAmI(webapp2.RequestHandler):
         def get(self):
@@ -132,3 +133,21 @@ def test_a_planted_session_id_does_not_see_the_victims_login(
     log_in(victim)
     assert victim.get('/whoami').text == 'id-alice'
     assert attacker.get('/whoami').text == 'None'
+
+
+@pytest.mark.parametrize('forged', [
+    '?error=access_denied&state=x', '?code=attackers-code&state=forged',
+    '?code=attackers-code'])
+def test_a_forged_callback_does_not_end_the_victims_pending_login(
+        stubs, local_oauth2_server, forged):
+    """The attacker makes the victim's browser load a callback URL of its own
+    while the victim's login is pending: the victim's login must still
+    finish."""
+    victim = make_browser(local_oauth2_server)
+    step_one = victim.get('/login/local')
+    assert victim.get('/login/local' + forged).text.startswith('error')
+    answer = requests.post(step_one.location, data={'username': 'alice',
+                                                    'decision': 'allow'},
+                           allow_redirects=False, timeout=30)
+    callback = urlsplit(answer.headers['Location'])
+    assert victim.get(callback.path + '?' + callback.query).text == 'ok'
