@@ -57,8 +57,10 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from authomatic_extras import signals
+from authomatic_extras.address_policy import AddressPolicy
 from authomatic_extras.fetch_timeout import fetch_timeout
 from authomatic_extras.login_state import LoginState, LoginStateError, LoginStateMissing
+from authomatic_extras.openid_guard import generic_discovery_error, openid_guard
 
 __all__ = ['FlaskAuthomatic', 'MalformedCallbackError']
 
@@ -369,7 +371,8 @@ class FlaskAuthomatic(Authomatic):
         if 'store' not in kwargs and _needs_openid_store(settings):
             kwargs['store'] = self.openid_store
         adapter = WerkzeugAdapter(request, login_response)
-        with fetch_timeout(self.fetch_timeout):
+        with fetch_timeout(self.fetch_timeout), \
+                openid_guard(AddressPolicy.from_settings(settings)):
             result = super(FlaskAuthomatic, self).login(
                 adapter, provider_name, callback=callback, session=session,
                 session_saver=saver, **kwargs)
@@ -427,13 +430,11 @@ class FlaskAuthomatic(Authomatic):
         """Give errors that escaped the core's own checks a typed, readable form."""
         error = _root_cause(result.error)
         if error is not None and type(error).__name__ == 'DiscoveryFailure':
-            # The core reads e.message on it, which python3-openid lacks.
-            clear: BaseError = FailureError(
-                'OpenID discovery failed for this identifier ({0}).'.format(error))
-            clear.__cause__ = error
-            result.error = clear
+            # The core reads e.message on it, which python3-openid lacks. One
+            # message whatever the target answered: no port-scan oracle.
+            result.error = generic_discovery_error(error)
         elif isinstance(error, (TimeoutError, socket.timeout)):
-            clear = FetchError(
+            clear: BaseError = FetchError(
                 'The provider did not answer within fetch_timeout ({0} s).'.format(
                     self.fetch_timeout))
             clear.__cause__ = error
