@@ -58,7 +58,9 @@ from werkzeug.wrappers import Response
 
 from authomatic_extras import signals
 from authomatic_extras.address_policy import AddressPolicy
+from authomatic_extras.debug_page import debug_error_response
 from authomatic_extras.fetch_timeout import fetch_timeout
+from authomatic_extras.log_redaction import install_everywhere as install_log_redaction
 from authomatic_extras.login_state import LoginState, LoginStateError, LoginStateMissing
 from authomatic_extras.openid_guard import generic_discovery_error, openid_guard
 
@@ -197,6 +199,9 @@ class FlaskAuthomatic(Authomatic):
         if logger is not None:
             # The core would set logging_level on it; the docs say it is ignored.
             self._logger = logger
+        # Whatever the core and python3-openid log goes through these loggers:
+        # never a state, code, token or signature (any level).
+        install_log_redaction(self._logger)
         self.fetch_timeout = fetch_timeout
         self._openid_store: Any = None
         if app is not None:
@@ -322,14 +327,13 @@ class FlaskAuthomatic(Authomatic):
                                                      kwargs.get('provider_name'))
                 except HTTPException:
                     raise
-                except Exception:
+                except Exception as error:
                     if not self.debug:
                         raise
-                    # debug=True with report_errors=False: the core wrote the
-                    # traceback into the login response; show it.
+                    # debug=True with report_errors=False: show the traceback,
+                    # escaped (the core's own page reflects request values).
                     self._logger.exception('authomatic: login failed')
-                    login_response.status_code = 500
-                    return login_response
+                    return debug_error_response(error)
                 setattr(g, self._g_key, _RequestState(
                     request._get_current_object(), result, login_response))  # type: ignore[attr-defined]
                 return self._carry_headers(login_response, view(*args, **kwargs))

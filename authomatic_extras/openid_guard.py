@@ -67,7 +67,7 @@ _POLICY: contextvars.ContextVar[Optional[AddressPolicy]] = contextvars.ContextVa
 #: A ``scheme:`` prefix, after dropping what browsers and urllib ignore.
 _SCHEME = re.compile(r'\A([A-Za-z][A-Za-z0-9+.\-]*):')
 #: ``host:port`` without a scheme (python3-openid prepends ``http://``).
-_HOST_PORT = re.compile(r'\A[A-Za-z0-9.\-]+:\d*(?:[/?#]|\Z)')
+_HOST_PORT = re.compile(r'\A[A-Za-z0-9.\-]+:\d+(?:[/?#]|\Z)')
 _IGNORED_BY_BROWSERS = re.compile(r'[\x00-\x20\x7f]')
 
 
