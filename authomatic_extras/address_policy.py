@@ -152,9 +152,10 @@ class AddressPolicy(object):
             for network in allow:
                 try:
                     self.networks.append(ipaddress.ip_network(str(network), strict=False))
-                except ValueError:
+                except ValueError as error:
                     raise ConfigError('allow_private_addresses: {0!r} is not a network '
-                                      '(write "10.0.0.0/8" or "::1").'.format(network))
+                                      '(write "10.0.0.0/8" or "::1").'.format(network)
+                                      ) from error
         self.resolver: Resolver = resolver or system_resolver
 
     @classmethod
@@ -190,12 +191,12 @@ class AddressPolicy(object):
         host = parts.hostname or ''
         try:
             port = parts.port or (443 if parts.scheme.lower() == 'https' else 80)
-        except ValueError:
-            raise AddressRefused('Bad port in {0!r}'.format(url[:200]))
+        except ValueError as error:
+            raise AddressRefused('Bad port in {0!r}'.format(url[:200])) from error
         try:
             addresses = list(dict.fromkeys(self.resolver(host, port)))
         except (OSError, UnicodeError, ValueError) as error:
-            raise AddressRefused('{0!r} does not resolve ({1})'.format(host, error))
+            raise AddressRefused('{0!r} does not resolve ({1})'.format(host, error)) from error
         if not addresses:
             raise AddressRefused('{0!r} does not resolve'.format(host))
         refused = [a for a in addresses if not self.allows(a)]

@@ -2,9 +2,10 @@
 
 :class:`ScriptedSite` serves, on ``127.0.0.1`` and a free port, whatever
 the test put at each path (body, status, headers, or a redirect) and
-records every request it gets (:attr:`hits`, :attr:`requests`). Security tests use it as the identity page
-an attacker controls (an OpenID page declaring a ``javascript:`` provider
-endpoint) or as an internal service the app must never reach::
+records every request it gets (:attr:`hits`, :attr:`requests`). Security
+tests use it as the identity page an attacker controls (an OpenID page
+declaring a ``javascript:`` provider endpoint) or as an internal service the
+app must never reach::
 
     with ScriptedSite() as site:
         site.page('/me', '<link rel="openid2.provider" href="javascript:alert(1)">')
