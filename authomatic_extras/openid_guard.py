@@ -106,7 +106,9 @@ def check_identifier(identifier: Any) -> None:
             'name); this one is not.')
 
 
-def _check_services(services: Any) -> None:
+def _check_services(services: Any, policy: AddressPolicy) -> None:
+    """Every discovered endpoint must be http(s), on an allowed address (the
+    app posts associations and verifications to it)."""
     for service in services or ():
         server_url = getattr(service, 'server_url', None)
         if not is_http_url(server_url):
@@ -114,6 +116,10 @@ def _check_services(services: Any) -> None:
             raise OpenIDEndpointRefused(
                 'The OpenID identifier declares a provider endpoint that is not an '
                 'http:// or https:// URL; the login was stopped.')
+        try:
+            policy.vet(server_url)
+        except AddressRefused as refused:
+            raise generic_discovery_error(refused) from refused
 
 
 # -- the fetcher --------------------------------------------------------------------
@@ -249,11 +255,12 @@ def _install() -> None:
 
 def _guarded_discover(original: Any) -> Any:
     def discover(identifier: str) -> Any:
-        if _POLICY.get() is None:
+        policy = _POLICY.get()
+        if policy is None:
             return original(identifier)
         check_identifier(identifier)
         claimed_id, services = original(identifier)
-        _check_services(services)
+        _check_services(services, policy)
         return claimed_id, services
 
     discover._authomatic_extras_guard = True  # type: ignore[attr-defined]
