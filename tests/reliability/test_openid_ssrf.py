@@ -20,13 +20,16 @@ from urllib.parse import quote
 import pytest
 from reliability_support import assert_clean_failure, free_port
 
-from authomatic_extras.address_policy import system_resolver
 from authomatic_extras.testing import ScriptedSite, make_flask_login_app
 
 OPENID_PAGE = ('<html><head><link rel="openid2.provider" href="{endpoint}"></head>'
                '<body>internal</body></html>')
 GENERIC = ('OpenID discovery failed: no usable OpenID provider was found for this '
            'identifier. Check the identifier and try again.')
+
+
+def system_resolver(host, port):
+    return [info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
 
 
 def _app(**extra):
