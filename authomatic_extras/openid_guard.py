@@ -111,7 +111,7 @@ def _check_services(services: Any, policy: AddressPolicy) -> None:
     app posts associations and verifications to it)."""
     for service in services or ():
         server_url = getattr(service, 'server_url', None)
-        if not is_http_url(server_url):
+        if not isinstance(server_url, str) or not is_http_url(server_url):
             logger.debug('openid_guard: refused provider endpoint %r', server_url)
             raise OpenIDEndpointRefused(
                 'The OpenID identifier declares a provider endpoint that is not an '
