@@ -26,7 +26,7 @@ _PAGE = u"""<!DOCTYPE html>
 <html>
 <head><meta charset="utf-8"><title>Login error: {title}</title></head>
 <body style="font-family: sans-serif">
-<h4>The login failed (debug=True: this page is for development only).</h4>
+<h4>The Authomatic library encountered an error! (debug=True: for development only)</h4>
 <h1>{title}</h1>
 <pre>{traceback}</pre>
 </body>
