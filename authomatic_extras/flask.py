@@ -35,6 +35,10 @@ Differences from upstream that a user can rely on:
   after ``session_max_age`` seconds, is plain JSON (OpenID included), and is
   removed when the login finishes.
 * An unknown provider name answers 404.
+* OpenID discovery reaches only http(s) URLs on public addresses unless the
+  provider config allows more (:mod:`authomatic_extras.openid_guard`).
+* Login secrets are redacted from everything the core logs
+  (:mod:`authomatic_extras.log_redaction`).
 """
 from __future__ import annotations
 
@@ -403,9 +407,12 @@ class FlaskAuthomatic(Authomatic):
 
         It keeps nonces on the server, so a replayed OpenID callback is refused
         even with an old session cookie (the core's default keeps them in the
-        session, which the client controls). Several app processes should share
-        one store: set ``'store'`` in the provider's config (e.g. python3-openid's
-        SQL stores, or :class:`authomatic_extras.gae.openid.NDBOpenIDStore`).
+        session, which the client controls). With several app processes it
+        breaks OpenID (a login finished on another instance fails): share one
+        store by setting ``'store'`` in the provider's config
+        (:class:`authomatic_extras.openid_stores.RedisOpenIDStore`,
+        python3-openid's SQL stores, or
+        :class:`authomatic_extras.gae.openid.NDBOpenIDStore`).
         """
         if self._openid_store is None:
             from openid.store.memstore import MemoryStore
