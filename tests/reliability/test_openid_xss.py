@@ -184,3 +184,14 @@ def test_debug_traceback_page_escapes_request_values(providers_config, callback_
     assert '<img' not in page
     assert response.headers['Content-Type'].startswith('text/html')
     assert response.headers.get('X-Content-Type-Options') == 'nosniff'
+
+
+@pytest.mark.parametrize('query', ['realm=realm', 'xrds=xrds'])
+def test_realm_and_xrds_pages_hold_no_markup_from_the_request(app, query):
+    """The core's realm page and XRDS document carry the request's URL: a
+    hostile ``Host`` never makes it into them (Werkzeug drops an invalid one)."""
+    response = app.test_client().get('/login/openid?' + query,
+                                     headers={'Host': 'x"><script>alert(1)</script>'})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert '<script' not in page and 'alert(1)' not in page
