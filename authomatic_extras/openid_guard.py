@@ -43,6 +43,7 @@ import logging
 import re
 import socket
 import ssl
+import threading
 from typing import Any, Dict, Iterator, Optional, Tuple
 from urllib.parse import urljoin, urlsplit
 
@@ -237,7 +238,15 @@ class _ContextFetcher(object):
             raise
 
 
+_INSTALL_LOCK = threading.Lock()
+
+
 def _install() -> None:
+    with _INSTALL_LOCK:
+        _install_once()
+
+
+def _install_once() -> None:
     from openid import fetchers
     from openid.consumer import consumer
 

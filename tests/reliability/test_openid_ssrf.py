@@ -246,3 +246,24 @@ def test_bad_allow_list_is_a_config_error():
     with pytest.raises(Exception) as raised:
         _login(app, 'http://example.org/')
     assert 'allow_private_addresses' in str(raised.value)
+
+
+def test_concurrent_logins_keep_their_own_policy(internal, hits, local_openid_server):
+    """The policy is per login: while a login whose config allows loopback is
+    inside its (slow) discovery, a login with the default policy in another
+    thread is still refused, and the first still succeeds."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    local_openid_server.fault('discovery', 'slow', seconds=1.5, times=1)
+    allowing = make_flask_login_app({'openid': local_openid_server.config_entry(id=3)})
+    strict = _app()
+    with ThreadPoolExecutor(2) as pool:
+        slow = pool.submit(_login, allowing, local_openid_server.identifier('alice'))
+        time.sleep(0.5)                       # the slow discovery is under way
+        refused = _login(strict, f'{internal.url}/admin')
+        assert not slow.done()
+        allowed = slow.result(timeout=30)
+    _refused(refused)
+    assert hits() == []
+    assert allowed.status_code == 200, allowed.get_data(as_text=True)[:300]
+    assert local_openid_server.endpoint_url in allowed.get_data(as_text=True)
