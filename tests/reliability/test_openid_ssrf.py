@@ -267,3 +267,47 @@ def test_concurrent_logins_keep_their_own_policy(internal, hits, local_openid_se
     assert hits() == []
     assert allowed.status_code == 200, allowed.get_data(as_text=True)[:300]
     assert local_openid_server.endpoint_url in allowed.get_data(as_text=True)
+
+
+@pytest.fixture
+def tls_site(tmp_path, monkeypatch):
+    """A ScriptedSite over TLS with a certificate for ``tls.example`` from a
+    test CA (trustme) that this process trusts (``SSL_CERT_FILE``)."""
+    import ssl
+
+    import trustme
+
+    ca = trustme.CA()
+    ca_file = tmp_path / 'ca.pem'
+    ca.cert_pem.write_to_path(str(ca_file))
+    monkeypatch.setenv('SSL_CERT_FILE', str(ca_file))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ca.issue_cert('tls.example').configure_cert(context)
+    site = ScriptedSite()
+    site.start()
+    site._server.socket = context.wrap_socket(site._server.socket, server_side=True)
+    try:
+        yield site
+    finally:
+        site.stop()
+
+
+@pytest.mark.parametrize('name,ok', [('tls.example', True), ('other.example', False)])
+def test_tls_to_the_checked_address_keeps_the_server_name(tls_site, local_openid_server,
+                                                          name, ok):
+    """HTTPS goes to the checked address, while SNI and the certificate check
+    use the URL's host: the certificate for ``tls.example`` is accepted for
+    that name and refused for another name on the same address."""
+    tls_site.page('/me', OPENID_PAGE.format(endpoint=local_openid_server.endpoint_url))
+
+    def resolver(host, port):
+        return ['127.0.0.1'] if host == name else system_resolver(host, port)
+
+    app = _app(address_resolver=resolver, allow_private_addresses=['127.0.0.1/32'])
+    response = _login(app, f'https://{name}:{tls_site.port}/me')
+    if ok:
+        assert response.status_code == 200, response.get_data(as_text=True)[:300]
+        assert tls_site.requests[-1][2] == f'{name}:{tls_site.port}'
+    else:
+        _refused(response)
+        assert tls_site.hits == []
