@@ -44,7 +44,8 @@ from urllib.parse import urlsplit
 
 from authomatic.exceptions import ConfigError
 
-__all__ = ['AddressPolicy', 'AddressRefused', 'Target', 'is_http_url', 'system_resolver']
+__all__ = ['AddressPolicy', 'AddressRefused', 'Target', 'is_http_url', 'is_plain_host',
+           'system_resolver']
 
 IPAddress = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
 IPNetwork = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
@@ -54,6 +55,10 @@ Resolver = Callable[[str, int], Iterable[str]]
 #: whitespace or control character anywhere (browsers drop tabs and new
 #: lines inside a scheme, so ``java\tscript:`` is ``javascript:`` to them).
 _PLAIN_HTTP_URL = re.compile(r'\Ahttps?://[^\s\x00-\x1f\x7f]+\Z', re.IGNORECASE)
+
+#: A ``Host`` header value: a host name or IPv4 address, or a bracketed IPv6
+#: address, with an optional port.
+_PLAIN_HOST = re.compile(r'\A(?:[A-Za-z0-9_.\-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?\Z')
 
 _NAT64 = ipaddress.ip_network('64:ff9b::/96')
 _SHARED = ipaddress.ip_network('100.64.0.0/10')
@@ -74,6 +79,13 @@ def is_http_url(value: Any) -> bool:
         return bool(urlsplit(value).hostname)
     except ValueError:
         return False
+
+
+def is_plain_host(value: Any) -> bool:
+    """Whether ``value`` is a well-formed ``Host`` header (``name[:port]``,
+    ``[v6][:port]``): nothing that could become markup or a second URL when
+    the core writes the request's URL into a page."""
+    return isinstance(value, str) and bool(_PLAIN_HOST.match(value))
 
 
 def system_resolver(host: str, port: int) -> List[str]:

@@ -61,7 +61,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from authomatic_extras import signals
-from authomatic_extras.address_policy import AddressPolicy
+from authomatic_extras.address_policy import AddressPolicy, is_plain_host
 from authomatic_extras.debug_page import debug_error_response
 from authomatic_extras.fetch_timeout import fetch_timeout
 from authomatic_extras.log_redaction import install_everywhere as install_log_redaction
@@ -360,6 +360,9 @@ class FlaskAuthomatic(Authomatic):
         settings = self._provider_settings(provider_name)
         if settings is None:
             abort(404, description='Unknown login provider.')
+        if not is_plain_host(request.host):
+            # The core writes the request's URL into pages and redirects.
+            abort(400, description='The Host header is not a valid host name.')
 
         state = None
         if 'session' in kwargs:
