@@ -328,3 +328,47 @@ def test_no_pickle_from_the_client_is_ever_loaded(providers_config, local_openid
             sent += 1
             assert not canary.fired, f'a client pickle was loaded: {where} ({step})'
     assert sent > 100
+
+
+def test_a_logger_of_the_app_gets_the_redaction_too(providers_config, callback_for, caplog):
+    """``FlaskAuthomatic(logger=...)``: the core logs through the app's
+    logger, which gets the redacting filter (once, however many extensions)."""
+    from authomatic_extras.log_redaction import RedactingFilter
+
+    mine = logging.getLogger('tests.reliability.my-app-logger')
+    mine.setLevel(logging.DEBUG)
+    caplog.set_level(logging.DEBUG)
+    app = make_flask_login_app(providers_config, logger=mine)
+    make_flask_login_app(providers_config, logger=mine)
+    client = app.test_client()
+    callback = callback_for(client, '/login/oauth2')
+    state = dict(parse_qsl(urlsplit(callback).query))['state']
+    assert client.get(callback).status_code == 200
+    assert sum(isinstance(f, RedactingFilter) for f in mine.filters) == 1
+    mine_text = '\n'.join(r.getMessage() for r in caplog.records if r.name == mine.name)
+    assert 'Redirecting user to' in mine_text and 'state=[redacted]' in mine_text
+    assert not any(form in mine_text for form in _spellings(state))
+
+
+@pytest.mark.parametrize('line,secret', [
+    ("Redirecting user to http://op/authorize?client_id=c&state=eyJjc3JmIjogIngifQ%3D%3D.",
+     'eyJjc3JmIjogIngifQ'),
+    ('body: code_verifier=VERIFIER123&code=CODE12345&client_secret=SECRET123', 'VERIFIER123'),
+    ("params: {'code': 'CODE12345', 'client_secret': 'SECRET123'}", 'SECRET123'),
+    ("headers: {'Authorization': 'Basic bG9jYWw6c2VjcmV0'}", 'bG9jYWw6c2VjcmV0'),
+    ("headers: {'Authorization': 'Bearer TOKEN12345'}", 'TOKEN12345'),
+    ('OAuth oauth_token="TOKEN12345", oauth_signature="SIG12345"', 'SIG12345'),
+    ("with association {HMAC-SHA1}{6b063a30}{b'Qot45w=='}", 'Qot45w'),
+    ('return_to=http%3A%2F%2Fa%2Fl%3Fjanrain_nonce%3DNONCE1234%26x%3D1', 'NONCE1234'),
+    ('openid.sig=SIG12345&openid.assoc_handle=HANDLE123&openid.response_nonce=NONCE1234',
+     'HANDLE123'),
+    ('{"csrf": "CSRF12345", "user_state": ""}', 'CSRF12345'),
+])
+def test_redact_removes_the_value_and_keeps_the_rest(line, secret):
+    from authomatic_extras.log_redaction import redact
+
+    cleaned = redact(line)
+    assert secret not in cleaned
+    assert '[redacted]' in cleaned
+    assert redact('code_challenge=abc&user_state=kept&client_id=c') == \
+        'code_challenge=abc&user_state=kept&client_id=c'
