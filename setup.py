@@ -48,6 +48,7 @@ TEST = FLASK + GAE + TESTING + [
     'twine>=5',
     'ruff>=0.17,<0.18',
     'nox>=2024.3',
+    'trustme>=1.0',  # TLS certificates for the OpenID fetcher's SNI test
 ]
 
 setup(

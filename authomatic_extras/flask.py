@@ -35,6 +35,10 @@ Differences from upstream that a user can rely on:
   after ``session_max_age`` seconds, is plain JSON (OpenID included), and is
   removed when the login finishes.
 * An unknown provider name answers 404.
+* OpenID discovery reaches only http(s) URLs on public addresses unless the
+  provider config allows more (:mod:`authomatic_extras.openid_guard`).
+* Login secrets are redacted from everything the core logs
+  (:mod:`authomatic_extras.log_redaction`).
 """
 from __future__ import annotations
 
@@ -57,8 +61,12 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from authomatic_extras import signals
+from authomatic_extras.address_policy import AddressPolicy, is_plain_host
+from authomatic_extras.debug_page import debug_error_response
 from authomatic_extras.fetch_timeout import fetch_timeout
+from authomatic_extras.log_redaction import install_everywhere as install_log_redaction
 from authomatic_extras.login_state import LoginState, LoginStateError, LoginStateMissing
+from authomatic_extras.openid_guard import generic_discovery_error, openid_guard
 
 __all__ = ['FlaskAuthomatic', 'MalformedCallbackError']
 
@@ -195,6 +203,9 @@ class FlaskAuthomatic(Authomatic):
         if logger is not None:
             # The core would set logging_level on it; the docs say it is ignored.
             self._logger = logger
+        # Whatever the core and python3-openid log goes through these loggers:
+        # never a state, code, token or signature (any level).
+        install_log_redaction(self._logger)
         self.fetch_timeout = fetch_timeout
         self._openid_store: Any = None
         if app is not None:
@@ -320,14 +331,13 @@ class FlaskAuthomatic(Authomatic):
                                                      kwargs.get('provider_name'))
                 except HTTPException:
                     raise
-                except Exception:
+                except Exception as error:
                     if not self.debug:
                         raise
-                    # debug=True with report_errors=False: the core wrote the
-                    # traceback into the login response; show it.
+                    # debug=True with report_errors=False: show the traceback,
+                    # escaped (the core's own page reflects request values).
                     self._logger.exception('authomatic: login failed')
-                    login_response.status_code = 500
-                    return login_response
+                    return debug_error_response(error)
                 setattr(g, self._g_key, _RequestState(
                     request._get_current_object(), result, login_response))  # type: ignore[attr-defined]
                 return self._carry_headers(login_response, view(*args, **kwargs))
@@ -350,6 +360,9 @@ class FlaskAuthomatic(Authomatic):
         settings = self._provider_settings(provider_name)
         if settings is None:
             abort(404, description='Unknown login provider.')
+        if not is_plain_host(request.host):
+            # The core writes the request's URL into pages and redirects.
+            abort(400, description='The Host header is not a valid host name.')
 
         state = None
         if 'session' in kwargs:
@@ -369,7 +382,8 @@ class FlaskAuthomatic(Authomatic):
         if 'store' not in kwargs and _needs_openid_store(settings):
             kwargs['store'] = self.openid_store
         adapter = WerkzeugAdapter(request, login_response)
-        with fetch_timeout(self.fetch_timeout):
+        with fetch_timeout(self.fetch_timeout), \
+                openid_guard(AddressPolicy.from_settings(settings)):
             result = super(FlaskAuthomatic, self).login(
                 adapter, provider_name, callback=callback, session=session,
                 session_saver=saver, **kwargs)
@@ -396,9 +410,12 @@ class FlaskAuthomatic(Authomatic):
 
         It keeps nonces on the server, so a replayed OpenID callback is refused
         even with an old session cookie (the core's default keeps them in the
-        session, which the client controls). Several app processes should share
-        one store: set ``'store'`` in the provider's config (e.g. python3-openid's
-        SQL stores, or :class:`authomatic_extras.gae.openid.NDBOpenIDStore`).
+        session, which the client controls). With several app processes it
+        breaks OpenID (a login finished on another instance fails): share one
+        store by setting ``'store'`` in the provider's config
+        (:class:`authomatic_extras.openid_stores.RedisOpenIDStore`,
+        python3-openid's SQL stores, or
+        :class:`authomatic_extras.gae.openid.NDBOpenIDStore`).
         """
         if self._openid_store is None:
             from openid.store.memstore import MemoryStore
@@ -427,13 +444,11 @@ class FlaskAuthomatic(Authomatic):
         """Give errors that escaped the core's own checks a typed, readable form."""
         error = _root_cause(result.error)
         if error is not None and type(error).__name__ == 'DiscoveryFailure':
-            # The core reads e.message on it, which python3-openid lacks.
-            clear: BaseError = FailureError(
-                'OpenID discovery failed for this identifier ({0}).'.format(error))
-            clear.__cause__ = error
-            result.error = clear
+            # The core reads e.message on it, which python3-openid lacks. One
+            # message whatever the target answered: no port-scan oracle.
+            result.error = generic_discovery_error(error)
         elif isinstance(error, (TimeoutError, socket.timeout)):
-            clear = FetchError(
+            clear: BaseError = FetchError(
                 'The provider did not answer within fetch_timeout ({0} s).'.format(
                     self.fetch_timeout))
             clear.__cause__ = error

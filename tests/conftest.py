@@ -3,7 +3,13 @@
 The local providers' fixtures (``local_oauth2_server`` ...) come from the
 ``authomatic_extras`` pytest plugin; the helpers behind these fixtures are
 public in :mod:`authomatic_extras.testing`."""
+import glob
+import importlib.util
 import os
+import subprocess
+import sys
+import tarfile
+import types
 
 import pytest
 
@@ -43,3 +49,47 @@ def callback_for():
     """``callback_for(client, path, username, decision)``: run a login up to
     the provider's answer and return the callback path, undelivered."""
     return stop_before_callback
+
+
+@pytest.fixture(scope='session')
+def python3_openid_storetest(tmp_path_factory):
+    """python3-openid's own store test module (``testStore(store)``).
+
+    ``openid/test/storetest.py`` ships only in the python3-openid sdist (the
+    wheel has no tests), so it is fetched with ``pip download`` once per
+    session (or taken from ``$PYTHON3_OPENID_SDIST``) and extracted. That
+    module imports ``psycopg2`` at module level for its PostgreSQL test; the
+    only stub here replaces that one import with an empty module while the
+    file loads.
+    """
+    import openid
+
+    version = getattr(openid, '__version__', None) or '3.2.0'
+    sdist = os.environ.get('PYTHON3_OPENID_SDIST')
+    if not sdist:
+        where = tmp_path_factory.mktemp('sdist')
+        subprocess.check_call(
+            [sys.executable, '-m', 'pip', 'download', '--quiet', '--no-deps',
+             '--no-binary', ':all:', 'python3-openid==%s' % version,
+             '-d', str(where)])
+        sdist = glob.glob(str(where / 'python3-openid-*.tar.gz'))[0]
+    with tarfile.open(sdist) as archive:
+        member = [m for m in archive.getmembers()
+                  if m.name.endswith('openid/test/storetest.py')][0]
+        source = archive.extractfile(member).read()
+    path = tmp_path_factory.mktemp('storetest') / 'storetest.py'
+    path.write_bytes(source)
+
+    spec = importlib.util.spec_from_file_location('openid_storetest', path)
+    module = importlib.util.module_from_spec(spec)
+    saved = sys.modules.get('psycopg2')
+    # Stub: storetest.py imports psycopg2 for its PostgreSQL test only.
+    sys.modules['psycopg2'] = types.ModuleType('psycopg2')
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        if saved is None:
+            del sys.modules['psycopg2']
+        else:
+            sys.modules['psycopg2'] = saved
+    return module

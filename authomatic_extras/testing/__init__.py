@@ -31,7 +31,7 @@ __all__ = [
     'LocalClient', 'LocalOAuth2', 'LocalOAuth1', 'login_with_requests',
     'login_with_test_client', 'LoginTrip', 'Hop', 'LoginDriveError',
     'FAULT_KINDS', 'CONSENT_HEADER', 'LocalAppServer', 'stop_before_callback',
-    'replace_query', 'make_login_app', 'make_flask_login_app',
+    'replace_query', 'make_login_app', 'make_flask_login_app', 'ScriptedSite',
 ]
 
 _WHERE = {
@@ -54,6 +54,7 @@ _WHERE = {
     'replace_query': '.driver',
     'make_login_app': '.apps',
     'make_flask_login_app': '.apps',
+    'ScriptedSite': '.scripted_site',
 }
 
 

@@ -87,12 +87,32 @@ class LocalOpenIDServer(LocalServerBase):
     def config_entry(self, id=3, **extra):
         """Return the entry for the core's config: the core's own
         ``authomatic.providers.openid.OpenID`` class. Log in with
-        ``?id=`` + :meth:`identifier`."""
+        ``?id=`` + :meth:`identifier`.
+
+        The entry sets ``allow_private_addresses`` to this server's address
+        (``['127.0.0.1/32']`` by default), because
+        :class:`~authomatic_extras.flask.FlaskAuthomatic` lets OpenID
+        discovery reach only public addresses unless the config allows more
+        (see :mod:`authomatic_extras.address_policy`).
+        """
         from authomatic.providers.openid import OpenID
 
-        entry = {'class_': OpenID, 'id': id}
+        entry = {'class_': OpenID, 'id': id,
+                 'allow_private_addresses': self.allowed_networks()}
         entry.update(extra)
         return entry
+
+    def allowed_networks(self):
+        """The networks of this server's addresses, for ``allow_private_addresses``."""
+        import ipaddress
+        import socket
+
+        networks = []
+        for info in socket.getaddrinfo(self.host, None, type=socket.SOCK_STREAM):
+            network = str(ipaddress.ip_network(info[4][0].split('%', 1)[0]))
+            if network not in networks:
+                networks.append(network)
+        return networks
 
     # -- python3-openid server and pending requests ----------------------
     @property

@@ -1,21 +1,11 @@
 # -*- coding: utf-8 -*-
-"""NDBOpenIDStore against python3-openid's own store test suite.
-
-``openid/test/storetest.py`` ships only in the python3-openid sdist (the
-wheel has no tests), so it is fetched with ``pip download`` once per session
-(or taken from ``$PYTHON3_OPENID_SDIST``) and extracted. That module imports
-``psycopg2`` at module level for its PostgreSQL test; the only stub in this
-file replaces that one import with an empty module while the file loads. Its
-``testStore(store)`` runs unchanged, against the real datastore stub.
+"""NDBOpenIDStore against python3-openid's own store test suite
+(``testStore(store)`` from the sdist, loaded by the ``python3_openid_storetest``
+fixture of tests/conftest.py), run unchanged against the real datastore stub.
 """
-import glob
-import importlib.util
-import os
 import subprocess
 import sys
-import tarfile
 import time
-import types
 
 import pytest
 
@@ -24,38 +14,8 @@ from authomatic_extras.gae import openid as gae_openid
 
 
 @pytest.fixture(scope='session')
-def storetest(tmp_path_factory):
-    import openid
-
-    version = getattr(openid, '__version__', None) or '3.2.0'
-    sdist = os.environ.get('PYTHON3_OPENID_SDIST')
-    if not sdist:
-        where = tmp_path_factory.mktemp('sdist')
-        subprocess.check_call(
-            [sys.executable, '-m', 'pip', 'download', '--quiet', '--no-deps',
-             '--no-binary', ':all:', 'python3-openid==%s' % version,
-             '-d', str(where)])
-        sdist = glob.glob(str(where / 'python3-openid-*.tar.gz'))[0]
-    with tarfile.open(sdist) as archive:
-        member = [m for m in archive.getmembers()
-                  if m.name.endswith('openid/test/storetest.py')][0]
-        source = archive.extractfile(member).read()
-    path = tmp_path_factory.mktemp('storetest') / 'storetest.py'
-    path.write_bytes(source)
-
-    spec = importlib.util.spec_from_file_location('openid_storetest', path)
-    module = importlib.util.module_from_spec(spec)
-    saved = sys.modules.get('psycopg2')
-    # Stub: storetest.py imports psycopg2 for its PostgreSQL test only.
-    sys.modules['psycopg2'] = types.ModuleType('psycopg2')
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        if saved is None:
-            del sys.modules['psycopg2']
-        else:
-            sys.modules['psycopg2'] = saved
-    return module
+def storetest(python3_openid_storetest):
+    return python3_openid_storetest
 
 
 def test_python3_openid_store_suite_passes(gae_testbed, storetest):

@@ -3,6 +3,12 @@ session in redis through Flask-Session, on Werkzeug's threaded server.
 
     python tests/reliability/instance_app.py --name A --provider-url URL
         --redis-port N [--redis-db 0] --port-file PATH
+        [--openid-url URL --openid-store redis|memory] [--session redis|cookie]
+
+``--openid-url`` adds an ``openid`` provider (the local OpenID server at
+URL); ``--openid-store redis`` gives it a ``RedisOpenIDStore`` on the same
+redis, ``memory`` leaves the per-process default. ``--session cookie`` keeps
+Flask's signed cookie session (shared ``SECRET_KEY``) instead of Flask-Session.
 
 Every JSON answer names the instance that gave it (``instance``), so a test
 can prove where each step ran. Writes its port to ``--port-file`` when ready.
@@ -13,27 +19,40 @@ import os
 import sys
 
 
-def create_app(name, provider_url, redis_port, redis_db=0, secret='shared-secret-0123456789'):
+def create_app(name, provider_url, redis_port, redis_db=0, secret='shared-secret-0123456789',
+               openid_url=None, openid_store='memory', session='redis'):
     import redis
     from flask import Flask, jsonify
-    from flask_session import Session
 
     from authomatic_extras.flask import FlaskAuthomatic
     from authomatic_extras.testing.providers import LocalOAuth2
 
     app = Flask('instance-' + name)
-    app.config.update(
-        SECRET_KEY=secret,
-        SESSION_TYPE='redis',
-        SESSION_REDIS=redis.Redis(host='127.0.0.1', port=redis_port, db=redis_db),
-        SESSION_KEY_PREFIX='authomatic-extras-test:',
-        SESSION_USE_SIGNER=True,
-    )
-    Session(app)
+    app.config['SECRET_KEY'] = secret
+    if session == 'redis':
+        from flask_session import Session
+
+        app.config.update(
+            SESSION_TYPE='redis',
+            SESSION_REDIS=redis.Redis(host='127.0.0.1', port=redis_port, db=redis_db),
+            SESSION_KEY_PREFIX='authomatic-extras-test:',
+            SESSION_USE_SIGNER=True,
+        )
+        Session(app)
     config = {'local': {'class_': LocalOAuth2, 'id': 1, 'consumer_key': 'local-client',
                         'consumer_secret': 'local-secret',
                         'scope': ['openid', 'profile', 'email'],
                         'provider_url': provider_url}}
+    if openid_url:
+        from authomatic.providers.openid import OpenID
+
+        config['openid'] = {'class_': OpenID, 'id': 3,
+                            'allow_private_addresses': ['127.0.0.1/32']}
+        if openid_store == 'redis':
+            from authomatic_extras.openid_stores import RedisOpenIDStore
+
+            config['openid']['store'] = RedisOpenIDStore(
+                redis.Redis(host='127.0.0.1', port=redis_port, db=redis_db))
     authomatic = FlaskAuthomatic(config, secret, app=app)
 
     @app.route('/login/<provider_name>')
@@ -67,12 +86,17 @@ def main(argv=None):
     parser.add_argument('--redis-port', type=int, required=True)
     parser.add_argument('--redis-db', type=int, default=0)
     parser.add_argument('--port-file', required=True)
+    parser.add_argument('--openid-url')
+    parser.add_argument('--openid-store', choices=['memory', 'redis'], default='memory')
+    parser.add_argument('--session', choices=['redis', 'cookie'], default='redis')
     args = parser.parse_args(argv)
 
     from werkzeug.serving import make_server
 
     logging.getLogger('werkzeug').setLevel(logging.ERROR)
-    app = create_app(args.name, args.provider_url, args.redis_port, args.redis_db)
+    app = create_app(args.name, args.provider_url, args.redis_port, args.redis_db,
+                     openid_url=args.openid_url, openid_store=args.openid_store,
+                     session=args.session)
     server = make_server('127.0.0.1', 0, app, threaded=True)
     with open(args.port_file + '.tmp', 'w') as handle:
         handle.write(str(server.server_port))

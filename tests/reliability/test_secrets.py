@@ -12,7 +12,7 @@
 """
 import base64
 import logging
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
 
 import pytest
 from reliability_support import FLASK_SECRET, SECRET, flask_cookie, state_token
@@ -73,12 +73,21 @@ def _capture_login_state(bag, client):
                     bag.values.add(value)
 
 
-def _all_log_text(caplog):
+def _all_log_text(caplog, exclude=()):
+    """Everything a handler could write: messages, tracebacks (what a
+    Formatter prints: ``exc_text`` when a filter set it). ``exclude``:
+    logger name prefixes to leave out."""
     parts = []
     for record in caplog.records:
+        if exclude and record.name.startswith(exclude):
+            continue
         parts.append(record.getMessage())
         if record.exc_info:
             parts.append(logging.Formatter().formatException(record.exc_info))
+        if record.exc_text:
+            parts.append(record.exc_text)
+        if record.stack_info:
+            parts.append(record.stack_info)
     return '\n'.join(parts)
 
 
@@ -109,6 +118,81 @@ def test_complete_login_logs_no_secret_at_info(providers_config, local_openid_se
     assert bag.leaks_in(response.get_data(as_text=True)) == []
 
 
+# -- every level, every spelling ------------------------------------------------------
+
+#: Query keys whose values are secrets (or let an attacker finish or forge a
+#: login) wherever they appear: the callback's and the redirect's.
+SECRET_KEYS = ('state', 'code', 'oauth_token', 'oauth_verifier', 'openid.assoc_handle',
+               'openid.sig', 'openid.response_nonce', 'janrain_nonce')
+
+
+def _spellings(value):
+    """``value`` raw, URL-encoded (once and twice, ``%20`` and ``+`` style)
+    and, when it is base64 text, decoded."""
+    forms = {value, quote(value, safe=''), quote_plus(value), quote(quote(value, safe=''), safe=''),
+             quote(value)}
+    try:
+        padded = value + '=' * (-len(value) % 4)
+        decoded = base64.urlsafe_b64decode(padded.encode('ascii')).decode('utf-8')
+    except (ValueError, UnicodeError):
+        decoded = None
+    if decoded and decoded.isprintable() and len(decoded) >= 8:
+        forms.add(decoded)
+    return {f for f in forms if len(f) >= 8}
+
+
+def _callback_secrets(callback):
+    query = dict(parse_qsl(urlsplit(callback).query))
+    return {query[k] for k in SECRET_KEYS if query.get(k)}
+
+
+def _openid_association_secrets(app):
+    store = app.authomatic.openid_store
+    found = set()
+    for associations in getattr(store, 'server_assocs', {}).values():
+        for association in getattr(associations, 'assocs', {}).values():
+            found.add(association.handle)
+            found.add(base64.b64encode(association.secret).decode('ascii'))
+    return found
+
+
+#: Loggers of the other parties, which run in the test process too: the local
+#: providers (Authlib, python3-openid's server, Werkzeug serving them) and the
+#: browser stand-in (requests/urllib3). The app under test logs through none.
+NOT_THE_APP = ('authlib', 'openid.server', 'authomatic_extras.testing', 'werkzeug', 'urllib3')
+
+
+@pytest.mark.parametrize('provider', ['oauth2', 'oauth1', 'openid'])
+def test_complete_login_logs_no_secret_at_any_level(providers_config, local_openid_server,
+                                                    callback_for, caplog, provider):
+    """Every logger captured at DEBUG, the extension's logger at DEBUG too:
+    no secret of the login in any spelling (the core's "Redirecting user to"
+    line carries the OAuth 2.0 ``state`` URL-encoded and the OAuth 1.0a
+    request token; its DEBUG lines carry codes, tokens and secrets)."""
+    caplog.set_level(logging.DEBUG)
+    bag = SecretBag(providers_config)
+    app = make_flask_login_app(providers_config, view_hook=bag.hook,
+                               logging_level=logging.DEBUG)
+    client = app.test_client()
+    callback = callback_for(client, _path(provider, local_openid_server))
+    _capture_login_state(bag, client)
+    bag.add_cookies(client)
+    bag.values |= _callback_secrets(callback)
+    response = client.get(callback)
+    assert response.status_code == 200, response.get_json()
+    bag.add_cookies(client)
+    if provider == 'openid':
+        bag.values |= _openid_association_secrets(app)
+    text = _all_log_text(caplog, exclude=NOT_THE_APP)
+    assert 'Procedure finished' in text
+    assert len(caplog.records) > 10   # DEBUG really was captured
+    secrets = {v for v in bag.values if v and len(v) >= 8}
+    assert len(secrets) >= 5, secrets
+    leaks = sorted((secret, form) for secret in secrets for form in _spellings(secret)
+                   if form in text)
+    assert leaks == []
+
+
 FAILURES = {
     'wrong-state': lambda cb: replace_query(cb, state='forged'),
     'replay': lambda cb: cb,
@@ -122,14 +206,18 @@ FAILURES = {
 def test_failed_login_logs_and_shows_no_secret(providers_config, local_oauth2_server,
                                                local_oauth1_server, callback_for, caplog,
                                                provider, failure):
-    caplog.set_level(logging.INFO)
+    """Every logger at DEBUG (the extension's too); secrets searched in
+    every spelling, as for complete logins."""
+    caplog.set_level(logging.DEBUG)
     server = local_oauth2_server if provider == 'oauth2' else local_oauth1_server
     bag = SecretBag(providers_config)
-    app = make_flask_login_app(providers_config, view_hook=bag.hook)
+    app = make_flask_login_app(providers_config, view_hook=bag.hook,
+                               logging_level=logging.DEBUG)
     client = app.test_client()
     callback = callback_for(client, '/login/' + provider)
     _capture_login_state(bag, client)
     bag.add_cookies(client)
+    bag.values |= _callback_secrets(callback)
     if failure == 'replay':
         assert client.get(callback).status_code == 200
     elif failure == 'token-500':
@@ -142,9 +230,11 @@ def test_failed_login_logs_and_shows_no_secret(providers_config, local_oauth2_se
         callback = FAILURES[failure](callback)
     response = client.get(callback)
     assert response.status_code == 401, response.data
-    text = _all_log_text(caplog)
+    text = _all_log_text(caplog, exclude=NOT_THE_APP)
     assert 'Reported suppressed exception' in text or 'authomatic:' in text
-    assert bag.leaks_in(text) == []
+    secrets = {v for v in bag.values if v and len(v) >= 8}
+    assert sorted((secret, form) for secret in secrets for form in _spellings(secret)
+                  if form in text) == []
     assert bag.leaks_in(response.get_data(as_text=True)) == []
 
 
@@ -238,3 +328,47 @@ def test_no_pickle_from_the_client_is_ever_loaded(providers_config, local_openid
             sent += 1
             assert not canary.fired, f'a client pickle was loaded: {where} ({step})'
     assert sent > 100
+
+
+def test_a_logger_of_the_app_gets_the_redaction_too(providers_config, callback_for, caplog):
+    """``FlaskAuthomatic(logger=...)``: the core logs through the app's
+    logger, which gets the redacting filter (once, however many extensions)."""
+    from authomatic_extras.log_redaction import RedactingFilter
+
+    mine = logging.getLogger('tests.reliability.my-app-logger')
+    mine.setLevel(logging.DEBUG)
+    caplog.set_level(logging.DEBUG)
+    app = make_flask_login_app(providers_config, logger=mine)
+    make_flask_login_app(providers_config, logger=mine)
+    client = app.test_client()
+    callback = callback_for(client, '/login/oauth2')
+    state = dict(parse_qsl(urlsplit(callback).query))['state']
+    assert client.get(callback).status_code == 200
+    assert sum(isinstance(f, RedactingFilter) for f in mine.filters) == 1
+    mine_text = '\n'.join(r.getMessage() for r in caplog.records if r.name == mine.name)
+    assert 'Redirecting user to' in mine_text and 'state=[redacted]' in mine_text
+    assert not any(form in mine_text for form in _spellings(state))
+
+
+@pytest.mark.parametrize('line,secret', [
+    ("Redirecting user to http://op/authorize?client_id=c&state=eyJjc3JmIjogIngifQ%3D%3D.",
+     'eyJjc3JmIjogIngifQ'),
+    ('body: code_verifier=VERIFIER123&code=CODE12345&client_secret=SECRET123', 'VERIFIER123'),
+    ("params: {'code': 'CODE12345', 'client_secret': 'SECRET123'}", 'SECRET123'),
+    ("headers: {'Authorization': 'Basic bG9jYWw6c2VjcmV0'}", 'bG9jYWw6c2VjcmV0'),
+    ("headers: {'Authorization': 'Bearer TOKEN12345'}", 'TOKEN12345'),
+    ('OAuth oauth_token="TOKEN12345", oauth_signature="SIG12345"', 'SIG12345'),
+    ("with association {HMAC-SHA1}{6b063a30}{b'Qot45w=='}", 'Qot45w'),
+    ('return_to=http%3A%2F%2Fa%2Fl%3Fjanrain_nonce%3DNONCE1234%26x%3D1', 'NONCE1234'),
+    ('openid.sig=SIG12345&openid.assoc_handle=HANDLE123&openid.response_nonce=NONCE1234',
+     'HANDLE123'),
+    ('{"csrf": "CSRF12345", "user_state": ""}', 'CSRF12345'),
+])
+def test_redact_removes_the_value_and_keeps_the_rest(line, secret):
+    from authomatic_extras.log_redaction import redact
+
+    cleaned = redact(line)
+    assert secret not in cleaned
+    assert '[redacted]' in cleaned
+    assert redact('code_challenge=abc&user_state=kept&client_id=c') == \
+        'code_challenge=abc&user_state=kept&client_id=c'
