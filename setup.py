@@ -61,7 +61,7 @@ setup(
     long_description_content_type='text/markdown',
     license='MIT',
     packages=(find_packages(include=['authomatic_extras', 'authomatic_extras.*'])
-              + ['authomatic_extras.gae']),
+              + ['authomatic_extras.gae', 'authomatic_extras.gae.devserver']),
     package_dir={'authomatic_extras.gae': 'gae'},
     package_data={'authomatic_extras': ['py.typed']},
     include_package_data=False,

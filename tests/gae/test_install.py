@@ -32,7 +32,7 @@ def test_pip_install_target_then_import(tmp_path):
          '--no-build-isolation', '--disable-pip-version-check', '-t',
          str(lib), str(source)], env=dict(os.environ, PIP_ROOT_USER_ACTION='ignore'))
     assert (lib / 'authomatic_extras' / 'gae' / '__init__.py').is_file()
-    assert (lib / 'authomatic_extras' / 'gae' / 'devserver.py').is_file()
+    assert (lib / 'authomatic_extras' / 'gae' / 'devserver' / '__main__.py').is_file()
     code = (
         'import sys\n'
         'import authomatic_extras, authomatic_extras.gae as gae\n'
