@@ -11,11 +11,10 @@ folder's parent), so ``import authomatic_extras`` there finds the installed
 package, whose ``gae`` subpackage a source checkout only has under ``gae/``.
 """
 import os
-import select
 import signal
 import subprocess
 import sys
-import time
+import threading
 
 __all__ = ['DevServerProcess']
 
@@ -29,36 +28,46 @@ class DevServerProcess(object):
     :param str cwd: where the child runs (default: ``storage_path``'s parent).
     :param dict env: its environment (default: this process's).
     :param float timeout: seconds to wait for "Serving ... at URL".
+    :param list args: more command-line arguments (e.g. ``['--seed', F]``).
 
     :attr:`url` is the server's base URL (no trailing slash);
+    :attr:`output` what it printed so far (stdout and stderr, read all the
+    time so a chatty server never blocks on a full pipe);
     :meth:`stop` ends it and returns its exit status.
     """
 
     def __init__(self, app_yaml, storage_path, application='dev~authomatic-extras',
-                 cwd=None, env=None, timeout=60):
+                 cwd=None, env=None, timeout=60, args=()):
         storage_path = os.path.abspath(storage_path)
+        self.lines = []
+        self._serving = threading.Event()
         self.proc = subprocess.Popen(
             [sys.executable, '-u', '-m', 'authomatic_extras.gae.devserver',
              os.path.abspath(app_yaml), '--port', '0', '--storage-path', storage_path,
-             '--application', application],
+             '--application', application] + list(args),
             cwd=cwd or os.path.dirname(storage_path), env=env,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        line = self._first_line(timeout)
-        if not line.startswith(b'Serving'):
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        self._serving.wait(timeout)
+        serving = [line for line in self.lines if line.startswith('Serving')]
+        if not serving:
             self.stop()
-            raise RuntimeError('The dev server did not start: {0!r} {1!r}'.format(
-                line, self.proc.stderr.read()[-2000:]))
-        self.url = line.split(b' at ')[1].split()[0].decode().rstrip('/')
+            raise RuntimeError('The dev server did not start:\n' + self.output[-4000:])
+        self.url = serving[0].split(' at ')[1].split()[0].rstrip('/')
 
-    def _first_line(self, timeout):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            ready, _, _ = select.select([self.proc.stdout], [], [], 1)
-            if ready:
-                return self.proc.stdout.readline()
-            if self.proc.poll() is not None:
-                break
-        return b''
+    def _read(self):
+        for raw in self.proc.stdout:
+            line = raw.decode('utf-8', 'replace')
+            self.lines.append(line)
+            if line.startswith('Serving'):
+                self._serving.set()
+        self._serving.set()  # ended
+
+    @property
+    def output(self):
+        """Everything the server printed so far."""
+        return ''.join(self.lines)
 
     def stop(self):
         """End the server (SIGTERM, then SIGKILL after 30 s); its exit status."""
@@ -69,8 +78,8 @@ class DevServerProcess(object):
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        self._reader.join(10)
         self.proc.stdout.close()
-        self.proc.stderr.close()
         return self.proc.returncode
 
     def __enter__(self):

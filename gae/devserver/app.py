@@ -4,10 +4,21 @@
 The App Engine SDK reads the request context (user, host, NDB context) from
 ``os.environ``, which is per process; requests are therefore served one at a
 time, each with a fresh ``os.environ`` as the gen-1 runtime gives them.
+
+Before routing, a request is checked: its ``Host`` must name this server
+(``localhost``, ``127.0.0.1``, ``[::1]``, the bound address, or one added
+with ``--allow-host``: a DNS-rebinding page gets 400), its path must hold no
+NUL or other control character (400), and ``X-AppEngine-*`` headers are
+dropped, as App Engine drops them (only the dev server's own task and warmup
+requests carry them). A HEAD request gets the GET's headers and no body.
 """
 from __future__ import absolute_import
 
+import io
+import logging
 import os
+import re
+import sys
 import threading
 import uuid
 
@@ -17,17 +28,50 @@ from authomatic_extras.gae.devserver.static import serve_static
 from authomatic_extras.gae.devserver.stubs import DEFAULT_APPLICATION, \
     LOGIN_PATH, open_storage
 
-__all__ = ['DevServer']
+__all__ = ['DevServer', 'LOCAL_HOSTS', 'ADMIN_CONFIG_PATH']
+
+logger = logging.getLogger('authomatic_extras.gae.devserver')
+
+#: Host names always accepted in the ``Host`` header.
+LOCAL_HOSTS = ('localhost', '127.0.0.1', '::1')
+#: The local page that edits the ``NDBConfig`` provider entries.
+ADMIN_CONFIG_PATH = '/_ah/admin/config'
+#: Set in the WSGI environ of the dev server's own requests (tasks, warmup).
+INTERNAL_KEY = 'authomatic_extras.devserver.internal'
+
+_CONTROL = re.compile(u'[\x00-\x1f\x7f]')
+
+
+def host_name(host):
+    """The name part of a ``Host`` header (``[::1]:8080`` -> ``::1``)."""
+    host = host.strip().lower()
+    if host.startswith('['):
+        return host[1:].split(']', 1)[0]
+    return host.rsplit(':', 1)[0] if host.count(':') == 1 else host
 
 
 class DevServer(object):
-    """The WSGI app that serves an :class:`AppYaml` on the stubs."""
+    """The WSGI app that serves an :class:`AppYaml` on the stubs.
 
-    def __init__(self, app_yaml, storage_path, application=None):
+    :param consistency: the datastore policy (``time``, ``random``,
+        ``consistent``; dev_appserver's default is ``time``).
+    :param allowed_hosts: more host names accepted in ``Host``.
+    :param bound_host: the address the server listens on.
+    """
+
+    def __init__(self, app_yaml, storage_path, application=None,
+                 consistency='time', allowed_hosts=(),
+                 bound_host='127.0.0.1'):
         self.config = app_yaml
         self.storage = open_storage(
             storage_path,
-            application or app_yaml.application or DEFAULT_APPLICATION)
+            application or app_yaml.application or DEFAULT_APPLICATION,
+            consistency=consistency, app_root=app_yaml.root,
+            dispatch=self.dispatch)
+        self.allowed_hosts = set(LOCAL_HOSTS) | set(
+            h.lower() for h in allowed_hosts) | set([bound_host.lower()])
+        self.bound_host = bound_host
+        self.port = 80
         self._lock = threading.Lock()
         self._base_environ = None
 
@@ -42,19 +86,78 @@ class DevServer(object):
     def stop_stubs(self):
         self.storage.__exit__(None, None, None)
 
-    # WSGI entry point: one request at a time (os.environ is per process).
+    # -- WSGI ----------------------------------------------------------------
+
     def __call__(self, environ, start_response):
+        status, headers, body = self.answer(environ)
+        start_response(status, headers)
+        if environ.get('REQUEST_METHOD') == 'HEAD':
+            return [b'']
+        return [body]
+
+    def answer(self, environ):
+        """``(status, headers, body)`` for a WSGI environ."""
+        refused = self._refuse(environ)
+        if refused is not None:
+            return refused
+        if not environ.get(INTERNAL_KEY):
+            for key in [k for k in environ if
+                        k.startswith('HTTP_X_APPENGINE_')]:
+                del environ[key]
+        # One request at a time (os.environ is per process).
         with self._lock:
             os.environ.clear()
             os.environ.update(self._base_environ)
             try:
                 self._request_environ(environ)
-                status, headers, body = self._serve(environ)
+                return self._serve(environ)
+            except Exception:  # the app's bug: logged, not shown
+                logger.exception('Error serving %s %s',
+                                 environ.get('REQUEST_METHOD'),
+                                 environ.get('PATH_INFO'))
+                return text('500 Internal Server Error', 'Internal error: '
+                            'the traceback is in the dev server\'s log.\n')
             finally:
                 os.environ.clear()
                 os.environ.update(self._base_environ)
-        start_response(status, headers)
-        return [body]
+
+    def _refuse(self, environ):
+        host = environ.get('HTTP_HOST')
+        if host is not None and host_name(host) not in self.allowed_hosts:
+            return text('400 Bad Request', 'Host %r is not this dev server: '
+                        'open it as http://localhost:%s/ (or start it with '
+                        '--allow-host NAME).\n' % (host[:100], self.port))
+        path = environ.get('PATH_INFO', '')
+        if _CONTROL.search(path):
+            return text('400 Bad Request', 'Control characters (NUL, CR, '
+                        'LF...) are not allowed in a path.\n')
+        return None
+
+    def dispatch(self, method, url, headers, body):
+        """Runs a request of the dev server's own (a task, the warmup) and
+        returns ``(status, headers, body)``; it is signed in as admin."""
+        path, _, query = url.partition('?')
+        host = '%s:%s' % (self.bound_host, self.port)
+        environ = {
+            'REQUEST_METHOD': method, 'PATH_INFO': path,
+            'QUERY_STRING': query, 'SERVER_NAME': self.bound_host,
+            'SERVER_PORT': str(self.port), 'SERVER_PROTOCOL': 'HTTP/1.1',
+            'HTTP_HOST': host, 'REMOTE_ADDR': '0.1.0.2',
+            'wsgi.url_scheme': 'http', 'wsgi.version': (1, 0),
+            'wsgi.input': io.BytesIO(body or b''), 'wsgi.errors': sys.stderr,
+            'wsgi.multithread': True, 'wsgi.multiprocess': False,
+            'wsgi.run_once': False, 'CONTENT_LENGTH': str(len(body or b'')),
+            INTERNAL_KEY: True,
+        }
+        for name, value in headers:
+            key = name.upper().replace('-', '_')
+            if key in ('CONTENT_TYPE', 'CONTENT_LENGTH'):
+                environ[key] = value
+            elif key != 'HOST':
+                environ['HTTP_' + key] = value
+        status, response_headers, content = self.answer(environ)
+        logger.info('%s %s (internal): %s', method, url, status)
+        return status, response_headers, content
 
     def _request_environ(self, environ):
         host = environ.get('HTTP_HOST') or '%s:%s' % (
@@ -72,31 +175,46 @@ class DevServer(object):
             'AUTH_DOMAIN': 'gmail.com',
         })
         user = signin.user_from_cookie(environ)
+        internal = environ.get(INTERNAL_KEY)
         if user:
             os.environ['USER_EMAIL'] = user[0]
-            os.environ['USER_ID'] = signin.user_id(user[0])
-            os.environ['USER_IS_ADMIN'] = '1' if user[1] else '0'
+            os.environ['USER_ID'] = user[2]
+            os.environ['USER_IS_ADMIN'] = '1' if user[1] or internal else '0'
         else:
             os.environ['USER_EMAIL'] = ''
             os.environ['USER_ID'] = ''
-            os.environ['USER_IS_ADMIN'] = '0'
+            os.environ['USER_IS_ADMIN'] = '1' if internal else '0'
+        for key, value in environ.items():
+            if key.startswith('HTTP_X_APPENGINE_'):
+                os.environ[key] = value
 
     def _serve(self, environ):
         path = environ.get('PATH_INFO', '/') or '/'
-        if path == LOGIN_PATH:
+        if path in (LOGIN_PATH, signin.LOGOUT_PATH):
             return signin.login_page(environ)
+        if path == ADMIN_CONFIG_PATH:
+            from authomatic_extras.gae.devserver import config_admin
+            return config_admin.config_page(environ)
         for handler in self.config.handlers:
             match = handler.pattern.match(path)
             if match is None:
                 continue
-            refused = signin.check_login(handler, environ)
+            refused = self._check_login(handler, environ)
             if refused:
                 return refused
+            if handler.unavailable:
+                return text('501 Not Implemented', handler.unavailable + '\n')
             if handler.app is not None:
                 return self._run_app(handler, environ)
-            return serve_static(self.config.root, handler, match, path)
+            return serve_static(self.config.root, handler, match, path,
+                                environ, self.config.default_expiration)
         return text('404 Not Found', 'Not found: no app.yaml handler '
                     'matches %s\n' % path)
+
+    def _check_login(self, handler, environ):
+        if environ.get(INTERNAL_KEY):
+            return None  # tasks and warmup run as admin, as on App Engine
+        return signin.check_login(handler, environ)
 
     def _run_app(self, handler, environ):
         from google.appengine.ext import ndb
@@ -116,5 +234,26 @@ class DevServer(object):
         finally:
             if hasattr(result, 'close'):
                 result.close()
+        if 'status' not in captured:
+            raise RuntimeError('%s returned without calling start_response'
+                               % handler.script)
         headers = captured['headers'] + list(handler.http_headers.items())
-        return captured['status'], headers, b''.join(chunks)
+        return captured['status'], headers, b''.join(
+            chunk if isinstance(chunk, bytes) else chunk.encode('utf-8')
+            for chunk in chunks)
+
+    def warm_up(self):
+        """``inbound_services: warmup``: GET ``/_ah/warmup`` as App Engine
+        sends it when an instance starts; returns its status (or None)."""
+        if 'warmup' not in self.config.inbound_services:
+            return None
+        status = self.dispatch('GET', '/_ah/warmup',
+                               [('X-AppEngine-Warmup', '1')], b'')[0]
+        return status
+
+    def seed(self, entries):
+        """Stores ``--seed`` entries (:mod:`.seed`) in the running stubs."""
+        from authomatic_extras.gae.devserver.seed import put_entries
+
+        with self._lock:
+            return put_entries(entries)

@@ -26,10 +26,17 @@ _SUPPORTED_HANDLER_FIELDS = frozenset([
 
 
 class Handler(object):
-    """One ``handlers:`` entry: what to serve for URLs matching ``url``."""
+    """One ``handlers:`` entry: what to serve for URLs matching ``url``.
 
-    def __init__(self, url_map, line):
-        self.line = line
+    ``where`` says where it was written (``app.yaml, line 12``, an included
+    file, or a builtin); ``unavailable`` is set for a builtin whose handler
+    does not exist here (its URLs answer 501 with that text).
+    """
+
+    def __init__(self, url_map, where, keys=None, unavailable=None):
+        self.where = where
+        self.keys = keys
+        self.unavailable = unavailable
         self.url = url_map.url
         if url_map.static_dir:
             # A static_dir url is a prefix, as on App Engine.
@@ -44,12 +51,25 @@ class Handler(object):
         self.login = url_map.login or 'optional'
         self.auth_fail_action = url_map.auth_fail_action or 'redirect'
         self.mime_type = url_map.mime_type
+        self.expiration = url_map.expiration
         self.http_headers = dict(url_map.http_headers or {})
         self.app = None
 
+    @property
+    def line(self):
+        """The app.yaml line of this handler (1 for included ones)."""
+        match = re.search(r'line (\d+)$', self.where)
+        return int(match.group(1)) if match else 1
+
 
 class AppYaml(object):
-    """A parsed, checked app.yaml: ``handlers``, ``env_variables``, ..."""
+    """A parsed, checked app.yaml.
+
+    Attributes: ``handlers`` (builtins' and included handlers merged as
+    dev_appserver merges them), ``env_variables``, ``libraries`` (``(name,
+    version)`` pairs), ``default_expiration``, ``inbound_services``,
+    ``warnings`` (what is accepted but not served as on App Engine).
+    """
 
     def __init__(self, path):
         from google.appengine.api import appinfo, validation, yaml_errors
@@ -66,20 +86,33 @@ class AppYaml(object):
             raise _sdk_error(self.path, error)
         self.info = info
         self.application = info.application
-        self.env_variables = dict(info.env_variables or {})
         if info.runtime != 'python27':
             raise self.error(('runtime',), 'runtime %r: this dev server '
                              'serves only the gen-1 python27 runtime'
                              % (info.runtime,))
-        if info.builtins or info.includes:
-            key = 'builtins' if info.builtins else 'includes'
-            raise self.error((key,), '%s: not supported by this dev server'
-                             % key)
-        self.handlers = []
-        for index, url_map in enumerate(info.handlers or []):
-            self.handlers.append(self._check_handler(index, url_map))
+        self.warnings = []
+        own = [self._check_handler(url_map, self._where(('handlers', i)),
+                                   ('handlers', i))
+               for i, url_map in enumerate(info.handlers or [])]
+        included_head, included_tail = self._included_handlers(info)
+        head, tail = self._builtin_handlers(info)
+        self.handlers = head + included_head + own + included_tail + tail
         if not self.handlers:
             raise AppYamlError('%s: no handlers to serve' % self.path)
+        self.env_variables = dict(info.env_variables or {})
+        self.libraries = [(library.name, library.version)
+                          for library in info.libraries or []]
+        self.default_expiration = info.default_expiration
+        self.inbound_services = list(info.inbound_services or [])
+        from authomatic_extras.gae.devserver.libraries import \
+            library_warnings
+        self.warnings.extend(library_warnings(self.libraries))
+
+    def _where(self, keys, path=None):
+        if path is not None:
+            return os.path.relpath(path, self.root)
+        return '%s, line %d' % (os.path.basename(self.path),
+                                self.line_of(keys))
 
     def _precheck(self, text):
         """Refusals found before the SDK's validation, with exact lines."""
@@ -112,23 +145,92 @@ class AppYaml(object):
         return AppYamlError('%s, line %d: %s' % (
             self.path, self.line_of(keys), message))
 
-    def _check_handler(self, index, url_map):
-        where = ('handlers', index)
+    def _check_handler(self, url_map, where, keys=None):
+        def refuse(field, message):
+            if keys is not None:
+                return self.error(keys + (field,), message)
+            return AppYamlError('%s: %s' % (where, message))
+
         for field in sorted(k for k, v in url_map.ToDict().items()
                             if v is not None):
             if field not in _SUPPORTED_HANDLER_FIELDS:
-                raise self.error(where + (field,), '%s: not supported by '
-                                 'this dev server' % field)
+                raise refuse(field, '%s: not supported by this dev server'
+                             % field)
         if url_map.script and url_map.script.endswith('.py'):
-            raise self.error(where + ('script',), 'script %r is a CGI '
-                             'script; this dev server (like threadsafe '
-                             'python27) needs a WSGI app, e.g. main.app'
-                             % url_map.script)
-        handler = Handler(url_map, self.line_of(where))
+            raise refuse('script', 'script %r is a CGI script; this dev '
+                         'server (like threadsafe python27) needs a WSGI '
+                         'app, e.g. main.app' % url_map.script)
+        handler = Handler(url_map, where, keys)
         if handler.login not in ('optional', 'required', 'admin'):
-            raise self.error(where + ('login',), 'login %r not supported'
-                             % handler.login)
+            raise refuse('login', 'login %r not supported' % handler.login)
         return handler
+
+    def _builtin_handlers(self, info):
+        """``builtins:`` -> (head, tail) handlers, as dev_appserver adds them
+        (ahead of the app's own)."""
+        from google.appengine.api import appinfo
+
+        from authomatic_extras.gae.devserver.builtins import \
+            BUILTIN_HANDLERS, UNAVAILABLE_BUILTINS
+
+        head = []
+        for name, state in appinfo.BuiltinHandler.ListToTuples(
+                info.builtins or []):
+            if state != 'on' or name == 'default':
+                continue
+            where = 'builtins: %s (%s)' % (name, self._where(('builtins',)))
+            if name in BUILTIN_HANDLERS:
+                url, script, login = BUILTIN_HANDLERS[name]
+                head.append(Handler(appinfo.URLMap(
+                    url=url, script=script, login=login), where))
+            elif name in UNAVAILABLE_BUILTINS:
+                url, why = UNAVAILABLE_BUILTINS[name]
+                message = ('builtins: %s is accepted but not served by this '
+                           'dev server: %s' % (name, why))
+                self.warnings.append(message)
+                head.append(Handler(appinfo.URLMap(url=url, script='-.-'),
+                                    where, unavailable=message))
+        return head, []
+
+    def _included_handlers(self, info):
+        """``includes:`` -> (head, tail) handlers; the included files' other
+        settings are merged into ``info`` (the SDK's own merge)."""
+        from google.appengine.api import appinfo, validation, yaml_errors
+
+        head, tail = [], []
+        pending = [(path, ('includes', index)) for index, path in
+                   enumerate(info.includes or [])]
+        seen = set()
+        while pending:
+            name, keys = pending.pop(0)
+            path = os.path.join(self.root, name)
+            if os.path.isdir(path):
+                path = os.path.join(path, 'include.yaml')
+            path = os.path.realpath(path)
+            if path in seen:
+                continue
+            seen.add(path)
+            if not os.path.isfile(path):
+                raise self.error(keys, 'includes: %s: no such file (nor a '
+                                 'folder with an include.yaml)' % name)
+            try:
+                with io.open(path, encoding='utf-8') as stream:
+                    include = appinfo.LoadAppInclude(stream.read())
+            except (validation.Error, yaml_errors.Error, ValueError) as error:
+                raise _sdk_error(path, error)
+            for url_map in include.handlers or []:
+                handler = self._check_handler(url_map, self._where(None, path))
+                (tail if url_map.position == 'tail' else head).append(handler)
+            if include.builtins:
+                info.builtins = (info.builtins or []) + include.builtins
+            for sub in include.includes or []:
+                pending.append((os.path.join(os.path.dirname(
+                    os.path.relpath(path, self.root)), sub), keys))
+            include.handlers = None
+            include.includes = None
+            include.builtins = None
+            appinfo.AppInclude.MergeAppYamlAppInclude(info, include)
+        return head, tail
 
     def load_apps(self):
         """Imports the WSGI apps of the script handlers.
@@ -138,12 +240,12 @@ class AppYaml(object):
 
         :raises AppYamlError: naming the line of a script that cannot load.
         """
-        for index, handler in enumerate(self.handlers):
-            if handler.script and handler.app is None:
-                handler.app = self._import(('handlers', index),
-                                           handler.script)
+        for handler in self.handlers:
+            if handler.script and handler.app is None and \
+                    handler.unavailable is None:
+                handler.app = self._import(handler, handler.script)
 
-    def _import(self, where, script):
+    def _import(self, handler, script):
         module_name, _, attr = script.rpartition('.')
         if self.root not in sys.path:
             sys.path.insert(0, self.root)
@@ -151,9 +253,11 @@ class AppYaml(object):
             module = importlib.import_module(module_name)
             return getattr(module, attr)
         except Exception as error:  # any import failure of the user's app
-            raise self.error(where + ('script',), 'cannot load script %r: '
-                             '%s: %s' % (script, type(error).__name__,
-                                         _one_line(error)))
+            message = 'cannot load script %r: %s: %s' % (
+                script, type(error).__name__, _one_line(error))
+            if handler.keys is not None:
+                raise self.error(handler.keys + ('script',), message)
+            raise AppYamlError('%s: %s' % (handler.where, message))
 
 
 def _sdk_error(path, error):

@@ -63,12 +63,12 @@ def write_yaml(tmp_path, text):
      runtime: python27
      api_version: 1
      threadsafe: true
-     builtins:
-     - deferred: on
+     includes:
+     - no_such_include.yaml
      handlers:
      - url: /.*
        script: main.app
-     """, 4, 'builtins: not supported'),
+     """, 5, 'includes: no_such_include.yaml: no such file'),
 ])
 def test_refuses_what_it_cannot_serve_naming_the_line(tmp_path, text, line,
                                                       words):
