@@ -24,6 +24,7 @@ GAE = [
     'webapp2==3.0.0b1',
     'python3-openid>=3.2',
     'PyYAML>=5.1',  # the dev server reads app.yaml
+    'waitress>=2.1',  # the dev server's HTTP server
     # webapp2 imports ``cgi``, which Python 3.13 removed.
     'legacy-cgi>=2.6; python_version >= "3.13"',
 ]

@@ -150,8 +150,11 @@ class NDBConfig(six.with_metaclass(_NDBConfigMeta, ndb.Expando, BaseConfig)):
                                         'id. default is "id"')
             example.put()
             raise GAEError(
-                'A NDBConfig data model was created! Go to Datastore Viewer '
-                'in your dashboard and populate it with data!')
+                'A NDBConfig data model was created ("Example"): populate '
+                'it with data, one entity per provider. Locally: restart '
+                'the dev server with --seed FILE, or sign in as an '
+                'administrator and open /_ah/admin/config. On App Engine: '
+                'the Datastore page of the Google Cloud console.')
 
     # -- cache ---------------------------------------------------------------
 

@@ -39,6 +39,8 @@ ADMIN_CONFIG_PATH = '/_ah/admin/config'
 #: Set in the WSGI environ of the dev server's own requests (tasks, warmup).
 INTERNAL_KEY = 'authomatic_extras.devserver.internal'
 
+SERVER_SOFTWARE = 'Development/authomatic-extras'
+
 _CONTROL = re.compile(u'[\x00-\x1f\x7f]')
 
 
@@ -73,15 +75,17 @@ class DevServer(object):
         self.bound_host = bound_host
         self.port = 80
         self._lock = threading.Lock()
+        self._holder = None  # the thread serving a request
         self._base_environ = None
 
     def start_stubs(self):
         self.storage.__enter__()
         os.environ.update(self.config.env_variables)
         os.environ.setdefault('CURRENT_VERSION_ID', 'local.1')
-        os.environ['SERVER_SOFTWARE'] = 'Development/authomatic-extras'
+        os.environ['SERVER_SOFTWARE'] = SERVER_SOFTWARE
         os.environ.pop('__CONTEXT__', None)
         self._base_environ = dict(os.environ)
+        self._release_during_urlfetch()
 
     def stop_stubs(self):
         self.storage.__exit__(None, None, None)
@@ -104,8 +108,11 @@ class DevServer(object):
             for key in [k for k in environ if
                         k.startswith('HTTP_X_APPENGINE_')]:
                 del environ[key]
+        # As App Engine and dev_appserver give it (the SDK reads it).
+        environ['SERVER_SOFTWARE'] = SERVER_SOFTWARE
         # One request at a time (os.environ is per process).
         with self._lock:
+            self._holder = threading.current_thread()
             os.environ.clear()
             os.environ.update(self._base_environ)
             try:
@@ -118,8 +125,35 @@ class DevServer(object):
                 return text('500 Internal Server Error', 'Internal error: '
                             'the traceback is in the dev server\'s log.\n')
             finally:
+                self._holder = None
                 os.environ.clear()
                 os.environ.update(self._base_environ)
+
+    def _release_during_urlfetch(self):
+        """An app may fetch its own URLs (or a URL that calls back): the
+        request lets others run while its fetch waits, then gets its
+        ``os.environ`` back."""
+        from google.appengine.api import apiproxy_stub_map
+
+        stub = apiproxy_stub_map.apiproxy.GetStub('urlfetch')
+        apiproxy_stub_map.apiproxy.ReplaceStub(
+            'urlfetch', _UnlockedFetch(stub, self._unlocked))
+
+    def _unlocked(self, call):
+        """``call()`` with the request lock released, if this thread holds
+        it; ``os.environ`` is this request's again afterwards."""
+        if self._holder is not threading.current_thread():
+            return call()
+        saved = dict(os.environ)
+        self._holder = None
+        self._lock.release()
+        try:
+            return call()
+        finally:
+            self._lock.acquire()
+            self._holder = threading.current_thread()
+            os.environ.clear()
+            os.environ.update(saved)
 
     def _refuse(self, environ):
         host = environ.get('HTTP_HOST')
@@ -257,3 +291,25 @@ class DevServer(object):
 
         with self._lock:
             return put_entries(entries)
+
+
+class _UnlockedFetch(object):
+    """The urlfetch stub, run in the calling request's thread (not the SDK's
+    thread pool) with the request lock released while it fetches."""
+
+    THREADSAFE = False  # the SDK then runs the call in the waiting thread
+
+    def __init__(self, stub, unlocked):
+        self._stub = stub
+        self._unlocked = unlocked
+
+    def CreateRPC(self):
+        from google.appengine.api import apiproxy_rpc
+        return apiproxy_rpc.RPC(stub=self)
+
+    def MakeSyncCall(self, service, call, request, response, request_id=None):
+        return self._unlocked(lambda: self._stub.MakeSyncCall(
+            service, call, request, response))
+
+    def __getattr__(self, name):
+        return getattr(self._stub, name)

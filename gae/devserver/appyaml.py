@@ -100,8 +100,10 @@ class AppYaml(object):
         if not self.handlers:
             raise AppYamlError('%s: no handlers to serve' % self.path)
         self.env_variables = dict(info.env_variables or {})
-        self.libraries = [(library.name, library.version)
-                          for library in info.libraries or []]
+        # As written (the SDK turns "latest" into a version number).
+        self.libraries = [(entry.get('name'), entry.get('version'))
+                          for entry in self._raw.get('libraries') or []
+                          if isinstance(entry, dict)]
         self.default_expiration = info.default_expiration
         self.inbound_services = list(info.inbound_services or [])
         from authomatic_extras.gae.devserver.libraries import \
@@ -118,7 +120,7 @@ class AppYaml(object):
         """Refusals found before the SDK's validation, with exact lines."""
         import yaml
 
-        raw = yaml.safe_load(text)
+        raw = self._raw = yaml.safe_load(text)
         if not isinstance(raw, dict):
             raise AppYamlError('%s: not an app.yaml mapping' % self.path)
         runtime = raw.get('runtime')

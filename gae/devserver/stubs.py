@@ -128,10 +128,18 @@ class open_storage(object):
         bed = self.testbed = testbed.Testbed()
         bed.activate()
         bed.setup_env(APPLICATION_ID=self.application, overwrite=True)
-        bed.init_datastore_v3_stub(
-            datastore_file=_datastore_file(self.storage_path),
-            save_changes=True,
-            consistency_policy=consistency_policy(self.consistency))
+        path = _datastore_file(self.storage_path)
+        quiet = logging.getLogger('google.appengine.api.stubs.datastore')
+        level = quiet.level
+        if not os.path.exists(path):
+            # A new storage path: nothing to read (the stub would warn).
+            quiet.setLevel(logging.ERROR)
+        try:
+            bed.init_datastore_v3_stub(
+                datastore_file=path, save_changes=True,
+                consistency_policy=consistency_policy(self.consistency))
+        finally:
+            quiet.setLevel(level)
         bed.init_memcache_stub()
         bed.init_user_stub(
             login_url=self.login_url,

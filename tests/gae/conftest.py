@@ -97,3 +97,92 @@ def new_request_context():
 @pytest.fixture
 def new_request():
     return new_request_context
+
+
+# -- the dev server with a sample app (test_devserver_*.py) -------------------
+
+SAMPLE_APP_YAML = r'''
+runtime: python27
+api_version: 1
+threadsafe: true
+default_expiration: "2h"
+
+builtins:
+- deferred: on
+- appstats: on
+
+includes:
+- extra
+
+inbound_services:
+- warmup
+
+libraries:
+- name: webapp2
+  version: "2.5.2"
+- name: ssl
+  version: latest
+
+handlers:
+- url: /cached
+  static_dir: cached
+  expiration: "1d 2h"
+
+- url: /admin/.*
+  script: main.app
+  login: admin
+
+- url: /(.+\.[a-z]+)
+  static_files: www/\1
+  upload: www/(.*)
+
+- url: /.*
+  script: main.app
+'''
+
+SAMPLE_INCLUDE_YAML = '''
+handlers:
+- url: /included
+  script: main.included
+env_variables:
+  FROM_INCLUDE: "yes"
+'''
+
+
+def make_sample_app(root):
+    """A folder with app.yaml, main.py (tests/gae/devserver_sample_app.py),
+    an included file, static files under www/ and cached/, and files outside
+    them (secret.png, the app.yaml) that must never be served."""
+    import shutil
+
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copy(os.path.join(HERE, 'devserver_sample_app.py'), str(root / 'main.py'))
+    (root / 'app.yaml').write_text(SAMPLE_APP_YAML)
+    (root / 'extra').mkdir()
+    (root / 'extra' / 'include.yaml').write_text(SAMPLE_INCLUDE_YAML)
+    (root / 'www' / 'img').mkdir(parents=True)
+    (root / 'www' / 'hello.txt').write_text('hello from www\n')
+    (root / 'www' / 'img' / 'logo.png').write_bytes(b'\x89PNG fake')
+    (root / 'cached').mkdir()
+    (root / 'cached' / 'style.css').write_text('body {}\n')
+    (root / 'secret.png').write_bytes(b'SECRET-OUTSIDE-WWW')
+    return root / 'app.yaml'
+
+
+@pytest.fixture(scope='module')
+def sample_devserver(tmp_path_factory):
+    """The dev server (a subprocess) serving the sample app:
+    ``.url``, ``.output``, ``.root``."""
+    pytest.importorskip('webapp2')
+    from authomatic_extras.testing.devserver_process import DevServerProcess
+
+    base = tmp_path_factory.mktemp('sample-devserver')
+    app_yaml = make_sample_app(base / 'app')
+    server = DevServerProcess(str(app_yaml), str(base / 'storage'),
+                              application='dev~devserver-sample')
+    server.root = base / 'app'
+    try:
+        yield server
+    finally:
+        code = server.stop()
+    assert code == 0, server.output
