@@ -52,6 +52,22 @@ def host_name(host):
     return host.rsplit(':', 1)[0] if host.count(':') == 1 else host
 
 
+def _is_utf8(path):
+    """Whether a PEP 3333 path (bytes as latin-1 text) decodes as UTF-8."""
+    if isinstance(path, bytes):  # Python 2
+        raw = path
+    else:
+        try:
+            raw = path.encode('latin-1')
+        except UnicodeEncodeError:
+            return False
+    try:
+        raw.decode('utf-8')
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 class DevServer(object):
     """The WSGI app that serves an :class:`AppYaml` on the stubs.
 
@@ -161,10 +177,16 @@ class DevServer(object):
             return text('400 Bad Request', 'Host %r is not this dev server: '
                         'open it as http://localhost:%s/ (or start it with '
                         '--allow-host NAME).\n' % (host[:100], self.port))
+        if host is None and environ.get('SERVER_PROTOCOL') == 'HTTP/1.1' \
+                and not environ.get(INTERNAL_KEY):
+            return text('400 Bad Request', 'HTTP/1.1 needs a Host header.\n')
         path = environ.get('PATH_INFO', '')
         if _CONTROL.search(path):
             return text('400 Bad Request', 'Control characters (NUL, CR, '
                         'LF...) are not allowed in a path.\n')
+        if not _is_utf8(path):
+            return text('400 Bad Request', 'The path is not UTF-8 once '
+                        'percent-decoded.\n')
         return None
 
     def dispatch(self, method, url, headers, body):

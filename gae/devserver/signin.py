@@ -33,7 +33,8 @@ __all__ = ['LOGIN_PATH', 'LOGOUT_PATH', 'LOGIN_COOKIE', 'user_from_cookie',
 LOGOUT_PATH = '/_ah/logout'
 LOGIN_COOKIE = 'dev_appserver_login'
 
-_EMAIL = re.compile(r'^[^@\s:;,"\\]+@[^@\s:;,"\\]+$')
+#: An e-mail as a cookie can hold it: printable ASCII, no separators.
+_EMAIL = re.compile(r'^[!#-+\-./0-9=?A-Z^-~]+@[!#-+\-./0-9=?A-Z^-~]+$')
 #: Never in a continue URL: controls, spaces and backslashes (browsers read
 #: ``\`` as ``/`` and drop tabs and newlines, so ``/\host`` and ``/\t/host``
 #: would leave the site).

@@ -58,13 +58,16 @@ def consistency_policy(name):
     """The datastore stub's policy for a :data:`CONSISTENCY_POLICIES` name."""
     from google.appengine.datastore import datastore_stub_util
 
+    from authomatic_extras.gae.devserver.persistence import persisting
+
     if name == 'time':
-        return datastore_stub_util.TimeBasedHRConsistencyPolicy()
+        return persisting(datastore_stub_util.TimeBasedHRConsistencyPolicy())
     if name == 'random':
-        return datastore_stub_util.PseudoRandomHRConsistencyPolicy()
+        return persisting(
+            datastore_stub_util.PseudoRandomHRConsistencyPolicy())
     if name == 'consistent':
-        return datastore_stub_util.PseudoRandomHRConsistencyPolicy(
-            probability=1)
+        return persisting(datastore_stub_util.PseudoRandomHRConsistencyPolicy(
+            probability=1))
     raise ValueError('consistency policy %r: one of %s'
                      % (name, ', '.join(CONSISTENCY_POLICIES)))
 
