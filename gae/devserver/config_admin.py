@@ -77,6 +77,7 @@ def config_page(environ):
             return _page(email, u'%s' % error, value,
                          status='400 Bad Request')
         message = u'Stored: %s.' % u', '.join(names)
+        value = EXAMPLE
     elif environ.get('REQUEST_METHOD') not in ('GET', 'HEAD'):
         return text('405 Method Not Allowed', 'GET or POST.\n')
     return _page(email, message, value)

@@ -193,6 +193,10 @@ def test_first_visit_creates_the_example_entity(tmp_path):
         response = requests.get(server.url + '/login/local', timeout=30)
         assert response.status_code == 503
         assert 'populate it with data' in response.text
+        # Points at what exists locally, not at a production console.
+        assert '--seed FILE' in response.text
+        assert '/_ah/admin/config' in response.text
+        assert 'Datastore Viewer' not in response.text
         assert 'Traceback' not in response.text
     finally:
         server.stop()
@@ -237,3 +241,66 @@ def test_users_api_login_through_the_dev_sign_in_page(tmp_path):
                            timeout=30).status_code == 400
     finally:
         server.stop()
+
+
+def test_config_from_the_admin_page_then_login(tmp_path, oauth2_provider):
+    """The first visit's message points at /_ah/admin/config: an admin
+    stores the provider there, then a visitor logs in."""
+    import re
+
+    from authomatic_extras.testing import login_with_requests
+
+    storage = str(tmp_path / 'storage')
+    server = DevServerProcess(APP_YAML, storage, application=APPLICATION)
+    try:
+        assert requests.get(server.url + '/', timeout=30).status_code == 503
+        anonymous = requests.get(server.url + '/_ah/admin/config', allow_redirects=False,
+                                 timeout=30)
+        assert anonymous.status_code == 302
+        assert '/_ah/login?continue=' in anonymous.headers['Location']
+        visitor = requests.get(server.url + '/_ah/admin/config', timeout=30,
+                               cookies={'dev_appserver_login': 'v@example.com:False:1'})
+        assert visitor.status_code == 403
+
+        admin = requests.Session()
+        admin.get(server.url + '/_ah/login', params={
+            'email': 'admin@example.com', 'admin': 'True', 'action': 'Login',
+            'continue': '/_ah/admin/config'}, timeout=30)
+        page = admin.get(server.url + '/_ah/admin/config', timeout=30)
+        assert page.status_code == 200 and 'Provider config' in page.text
+        token = re.search(r'name="token" value="([0-9a-f]+)"', page.text).group(1)
+        entry = oauth2_provider.config_entry(id=1)
+        config = (
+            'local:\n'
+            '  class_: {0}\n'
+            '  provider_id: 1\n'
+            '  consumer_key: {1}\n'
+            '  consumer_secret: {2}\n'
+            '  scope: [openid, profile, email]\n'
+            '  provider_url: {3}\n').format(LOCAL_CLASS, entry['consumer_key'],
+                                             entry['consumer_secret'], entry['provider_url'])
+        bad = admin.post(server.url + '/_ah/admin/config', timeout=30,
+                         data={'token': token, 'config': 'local: [not, a, mapping]'})
+        assert bad.status_code == 400 and 'the entry is a mapping' in bad.text
+        stored = admin.post(server.url + '/_ah/admin/config', timeout=30,
+                            data={'token': token, 'config': config})
+        assert stored.status_code == 200 and 'Stored: local.' in stored.text
+        listing = stored.text.split('<h2>')[0]
+        assert 'local-client' in listing and entry['consumer_secret'] not in listing
+        assert 'href="/login/local"' in requests.get(server.url + '/', timeout=30).text
+        trip = login_with_requests(server.url + '/login/local', username='bob')
+        assert 'Hello Bob Marley (bob@example.org)' in trip.response.text
+    finally:
+        assert server.stop() == 0, server.output
+
+
+def test_seed_file_errors_are_messages(tmp_path):
+    bad = tmp_path / 'seed.yaml'
+    bad.write_text('local:\n  class_: 42\n')
+    proc = subprocess.run(
+        [sys.executable, '-m', 'authomatic_extras.gae.devserver', APP_YAML,
+         '--port', '0', '--storage-path', str(tmp_path / 'st'), '--seed', str(bad)],
+        cwd=str(tmp_path), capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert 'class_ must be a dotted class name' in proc.stderr
+    assert 'Traceback' not in proc.stderr
