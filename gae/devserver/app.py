@@ -110,9 +110,13 @@ class DevServer(object):
 
     def __call__(self, environ, start_response):
         status, headers, body = self.answer(environ)
-        start_response(status, headers)
         if environ.get('REQUEST_METHOD') == 'HEAD':
-            return [b'']
+            # The GET's headers (its length too), no body.
+            if not any(name.lower() == 'content-length' for name, _ in headers):
+                headers = headers + [('Content-Length', str(len(body)))]
+            start_response(status, headers)
+            return []
+        start_response(status, headers)
         return [body]
 
     def answer(self, environ):

@@ -147,6 +147,8 @@ def test_head_has_no_body_and_keeps_the_connection_usable(sample_devserver, targ
     head_response, _, rest = data.partition(b'\r\n\r\n')
     assert rest.startswith(b'HTTP/1.1 200'), data[:600]
     assert rest.endswith(b'\r\n\r\nhello from www\n'), data[:600]
+    if target == '/hello.txt':  # the GET's length, announced, not sent
+        assert b'Content-Length: 15' in head_response, head_response
 
 
 # -- the sign-in page: continue ----------------------------------------------------
