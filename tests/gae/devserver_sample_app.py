@@ -100,6 +100,21 @@ class Service(Json):
         try:
             if name == 'app_identity':
                 value = app_identity.get_application_id()
+            elif name == 'capabilities':
+                from google.appengine.api import capabilities
+                value = capabilities.CapabilitySet('datastore_v3').is_enabled()
+            elif name == 'search':
+                from google.appengine.api import search
+                index = search.Index(name='sample')
+                index.put(search.Document(doc_id='d1', fields=[
+                    search.TextField(name='body', value='findable words')]))
+                value = [d.doc_id for d in index.search('findable')]
+            elif name == 'modules':
+                from google.appengine.api import modules
+                value = modules.get_current_module_name()
+            elif name == 'blobstore':
+                from google.appengine.api import blobstore
+                value = blobstore.create_upload_url('/after').startswith('http')
             elif name == 'xmpp':
                 # No Python 3 module for XMPP: call the service directly.
                 apiproxy_stub_map.MakeSyncCall('xmpp', 'SendMessage',

@@ -126,9 +126,12 @@ def test_mail_is_logged(sample_devserver):
     assert 'someone@example.com' in sample_devserver.output
 
 
-def test_other_stub_available(sample_devserver):
-    data = requests.get(sample_devserver.url + '/service/app_identity', timeout=10).json()
-    assert data == {'value': 'devserver-sample'}
+@pytest.mark.parametrize('service, value', [
+    ('app_identity', 'devserver-sample'), ('capabilities', True), ('search', ['d1']),
+    ('modules', 'default'), ('blobstore', True)])
+def test_other_stubs_available(sample_devserver, service, value):
+    data = requests.get(sample_devserver.url + '/service/' + service, timeout=10).json()
+    assert data == {'value': value}
 
 
 def test_service_without_stub_names_itself(sample_devserver):
