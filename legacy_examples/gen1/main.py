@@ -86,6 +86,10 @@ class Home(webapp2.RequestHandler):
             u'<li><a href="/login/%s">%s</a></li>' % (escape(name),
                                                       escape(name))
             for name in sorted(config.keys()) if name.isalnum())
+        if not links:
+            links = (u'<li class="hint">No provider yet: replace the "Example" '
+                     u'NDBConfig entity (locally: the dev server\'s --seed FILE, '
+                     u'or /_ah/admin/config as an administrator).</li>')
         page(self, 'Authomatic gen-1 example',
              who + u'<p>Log in with:</p><ul>%s</ul>' % links)
 

@@ -198,6 +198,10 @@ def test_first_visit_creates_the_example_entity(tmp_path):
         assert '/_ah/admin/config' in response.text
         assert 'Datastore Viewer' not in response.text
         assert 'Traceback' not in response.text
+        # The next visit lists no provider, and says where to add one.
+        again = requests.get(server.url + '/', timeout=30)
+        assert again.status_code in (200, 503)  # 503 while the query lags
+        assert '--seed FILE' in again.text and '/_ah/admin/config' in again.text
     finally:
         server.stop()
     with devserver.open_storage(storage, APPLICATION):
