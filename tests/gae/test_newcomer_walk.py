@@ -45,9 +45,17 @@ def free_port():
 
 
 def fresh_copy(dest):
-    listed = subprocess.run(['git', 'ls-files', '-z', '--cached', '--others',
-                             '--exclude-standard'], cwd=REPO, capture_output=True,
-                            check=True).stdout.decode().split('\0')
+    """The files a fresh clone has (git's list; without git, the tree
+    without caches, virtualenvs and build output)."""
+    try:
+        listed = subprocess.run(['git', 'ls-files', '-z', '--cached', '--others',
+                                 '--exclude-standard'], cwd=REPO, capture_output=True,
+                                check=True).stdout.decode().split('\0')
+    except (OSError, subprocess.CalledProcessError):
+        shutil.copytree(REPO, str(dest), ignore=shutil.ignore_patterns(
+            '.git', '.venv', '.nox', 'build', 'dist', '*.egg-info', '__pycache__',
+            '.pytest_cache', '.ruff_cache', '.mypy_cache', 'test-artifacts'))
+        return
     for name in filter(None, listed):
         source = os.path.join(REPO, name)
         if os.path.isfile(source):
