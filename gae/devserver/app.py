@@ -95,6 +95,8 @@ class DevServer(object):
         self._base_environ = None
 
     def start_stubs(self):
+        """Starts the service stubs and sets the app's ``env_variables``
+        (call before importing the app, as the runtime does)."""
         self.storage.__enter__()
         os.environ.update(self.config.env_variables)
         os.environ.setdefault('CURRENT_VERSION_ID', 'local.1')
@@ -104,6 +106,7 @@ class DevServer(object):
         self._release_during_urlfetch()
 
     def stop_stubs(self):
+        """Stops the task runner and the stubs; saves the datastore."""
         self.storage.__exit__(None, None, None)
 
     # -- WSGI ----------------------------------------------------------------
