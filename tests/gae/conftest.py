@@ -158,6 +158,7 @@ def make_sample_app(root):
     root.mkdir(parents=True, exist_ok=True)
     shutil.copy(os.path.join(HERE, 'devserver_sample_app.py'), str(root / 'main.py'))
     (root / 'app.yaml').write_text(SAMPLE_APP_YAML)
+    (root / 'queue.yaml').write_text('queue:\n- name: mail-queue\n  rate: 5/s\n')
     (root / 'extra').mkdir()
     (root / 'extra' / 'include.yaml').write_text(SAMPLE_INCLUDE_YAML)
     (root / 'www' / 'img').mkdir(parents=True)

@@ -56,7 +56,8 @@ class Defer(Json):
 
 class AddTask(Json):
     def get(self):
-        taskqueue.add(url='/worker', params={'name': self.request.get('name')})
+        taskqueue.add(url='/worker', params={'name': self.request.get('name')},
+                      queue_name=self.request.get('queue') or 'default')
         self.send({'queued': True})
 
 

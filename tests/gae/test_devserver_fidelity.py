@@ -95,6 +95,12 @@ def test_push_task_runs_by_itself(sample_devserver):
     assert poll_marker(sample_devserver, 't1') == {'via': 'task', 'detail': 'default'}
 
 
+def test_queue_yaml_queues_run_their_tasks(sample_devserver):
+    requests.get(sample_devserver.url + '/task', params={'name': 't2', 'queue': 'mail-queue'},
+                 timeout=10)
+    assert poll_marker(sample_devserver, 't2') == {'via': 'task', 'detail': 'mail-queue'}
+
+
 def test_deferred_runs_through_the_builtin_handler(sample_devserver):
     assert requests.get(sample_devserver.url + '/defer', params={'name': 'd1'},
                         timeout=10).json() == {'deferred': True}
