@@ -53,7 +53,7 @@ def fresh_copy(dest):
                                 check=True).stdout.decode().split('\0')
     except (OSError, subprocess.CalledProcessError):
         shutil.copytree(REPO, str(dest), ignore=shutil.ignore_patterns(
-            '.git', '.venv', '.nox', 'build', 'dist', '*.egg-info', '__pycache__',
+            '.git', '.venv', '.py27', '.nox', 'build', 'dist', '*.egg-info', '__pycache__',
             '.pytest_cache', '.ruff_cache', '.mypy_cache', 'test-artifacts'))
         return
     for name in filter(None, listed):
