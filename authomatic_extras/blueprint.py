@@ -19,8 +19,8 @@ is ignored, so the blueprint is no open redirect.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
-from urllib.parse import urlsplit
+from typing import Callable, Optional
+from urllib.parse import urlencode, urlsplit
 
 from authomatic.core import LoginResult
 from flask import Blueprint, redirect, request, session, url_for
@@ -44,6 +44,16 @@ def safe_next_path(value: Optional[str]) -> Optional[str]:
     if parts.scheme or parts.netloc:
         return None
     return value
+
+
+def _same_url_without(name: str, provider_name: str) -> str:
+    """This login's own path (relative, on this site) with the query minus
+    ``name``. The query is appended as data: request parameters are never
+    keyword arguments of ``url_for`` (``_scheme``, ``_external``, ``_method``,
+    ``endpoint`` ... would change the URL or fail)."""
+    path = url_for('.login', provider_name=provider_name)
+    rest = [(key, value) for key, value in request.args.items(multi=True) if key != name]
+    return path + ('?' + urlencode(rest) if rest else '')
 
 
 def make_login_blueprint(authomatic: FlaskAuthomatic, on_login: LoginHandler,
@@ -88,8 +98,7 @@ def make_login_blueprint(authomatic: FlaskAuthomatic, on_login: LoginHandler,
             target = safe_next_path(request.args.get(next_arg))
             if target is not None:
                 session[session_key] = target
-            rest: Any = {k: v for k, v in request.args.items() if k != next_arg}
-            return redirect(url_for('.login', provider_name=provider_name, **rest))
+            return redirect(_same_url_without(next_arg, provider_name))
         return run_login(provider_name=provider_name)
 
     return blueprint
