@@ -27,7 +27,7 @@ from flask import Blueprint, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 from markupsafe import escape
 
-from authomatic_extras.flask import FlaskAuthomatic
+from authomatic_extras.flask import FlaskAuthomatic, rotate_session
 
 __all__ = ['make_login_blueprint', 'safe_next_path']
 
@@ -87,6 +87,9 @@ def make_login_blueprint(authomatic: FlaskAuthomatic, on_login: LoginHandler,
                 return answer
             message = getattr(result.error, 'message', None) or str(result.error)
             return 'Login failed: {0}'.format(escape(message)), 401
+        # A new session id for the logged-in session: an id planted before
+        # the login (session fixation) must not share it.
+        rotate_session()
         answer = on_login(result)
         return answer if answer is not None else redirect(target)
 

@@ -67,8 +67,9 @@ from authomatic_extras.fetch_timeout import fetch_timeout
 from authomatic_extras.log_redaction import install_everywhere as install_log_redaction
 from authomatic_extras.login_state import LoginState, LoginStateError, LoginStateMissing
 from authomatic_extras.openid_guard import generic_discovery_error, openid_guard
+from authomatic_extras.session_identity import rotate_session
 
-__all__ = ['FlaskAuthomatic', 'MalformedCallbackError']
+__all__ = ['FlaskAuthomatic', 'MalformedCallbackError', 'rotate_session']
 
 #: Key of the per-app state in :attr:`flask.Flask.extensions`.
 EXTENSION_NAME = 'authomatic'

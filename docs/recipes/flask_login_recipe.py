@@ -9,7 +9,7 @@ from flask_login import (LoginManager, UserMixin, current_user, login_required, 
                          logout_user)
 from markupsafe import escape
 
-from authomatic_extras.flask import FlaskAuthomatic
+from authomatic_extras.flask import FlaskAuthomatic, rotate_session
 
 authomatic = FlaskAuthomatic()
 login_manager = LoginManager()
@@ -54,6 +54,7 @@ def create_app(config):
         result.user.update()  # fetch name and email where the login did not
         user = User(provider_name, result.user.id, result.user.name, result.user.email)
         USERS[user.id] = user
+        rotate_session()  # a new session id: one planted before the login is worthless
         login_user(user)
         return redirect(url_for('profile'))
 
