@@ -22,6 +22,10 @@ __all__ = ['LoginStateSerializer', 'login_state_serializer', 'UnserializableStat
 
 _TAG = '__ae__'
 
+#: Deepest nesting :meth:`LoginStateSerializer.loads` accepts. The core and
+#: python3-openid store a handful of levels; anything deeper is forged.
+MAX_DEPTH = 32
+
 
 class UnserializableStateError(TypeError):
     """A value put into the login state cannot be stored as JSON."""
@@ -58,10 +62,18 @@ class LoginStateSerializer(object):
         return self._types
 
     def dumps(self, value: Any) -> str:
-        return json.dumps(self._encode(value), separators=(',', ':'), sort_keys=True)
+        try:
+            return json.dumps(self._encode(value), separators=(',', ':'), sort_keys=True)
+        except RecursionError:
+            raise UnserializableStateError('Login state nested too deeply to store.') from None
 
     def loads(self, text: Any) -> Any:
-        return self._decode(json.loads(text))
+        """Decode ``text``; :class:`ValueError` for anything that is not
+        login state, including JSON nested deeper than :data:`MAX_DEPTH`."""
+        try:
+            return self._decode(json.loads(text), 0)
+        except RecursionError:
+            raise ValueError('Login state nested too deeply.') from None
 
     def _encode(self, value: Any) -> Any:
         if value is None or isinstance(value, (bool, int, float, str)):
@@ -89,23 +101,26 @@ class LoginStateSerializer(object):
             'server-side session of your own as session= to keep other types.'
             .format(type(value).__module__, type(value).__name__))
 
-    def _decode(self, value: Any) -> Any:
-        if isinstance(value, list):
-            return [self._decode(item) for item in value]
-        if not isinstance(value, dict):
+    def _decode(self, value: Any, depth: int) -> Any:
+        if not isinstance(value, (list, dict)):
             return value
+        if depth >= MAX_DEPTH:
+            raise ValueError('Login state nested deeper than {0} levels.'.format(MAX_DEPTH))
+        depth += 1
+        if isinstance(value, list):
+            return [self._decode(item, depth) for item in value]
         tag = value.get(_TAG)
         if tag is None:
-            return {key: self._decode(item) for key, item in value.items()}
+            return {key: self._decode(item, depth) for key, item in value.items()}
         payload = value.get('v')
         if tag == 'tuple' and isinstance(payload, list):
-            return tuple(self._decode(item) for item in payload)
+            return tuple(self._decode(item, depth) for item in payload)
         if tag == 'dict' and isinstance(payload, dict):
-            return {key: self._decode(item) for key, item in payload.items()}
+            return {key: self._decode(item, depth) for key, item in payload.items()}
         cls = self.types.get(tag)
         if cls is not None and isinstance(payload, dict):
             obj: Any = object.__new__(cls)
-            obj.__dict__.update(self._decode(payload))
+            obj.__dict__.update(self._decode(payload, depth))
             return obj
         raise ValueError('Unknown login state tag {0!r}.'.format(tag))
 
