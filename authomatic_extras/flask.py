@@ -65,7 +65,10 @@ from authomatic_extras.address_policy import AddressPolicy, is_plain_host
 from authomatic_extras.debug_page import debug_error_response
 from authomatic_extras.fetch_timeout import fetch_timeout
 from authomatic_extras.log_redaction import install_everywhere as install_log_redaction
-from authomatic_extras.login_state import LoginState, LoginStateError, LoginStateMissing
+from authomatic_extras.login_state import (MAX_STATE_BYTES, LoginState, LoginStateError,
+                                            LoginStateMismatch, LoginStateMissing,
+                                            LoginStateTooLarge)
+from authomatic_extras.openid_binding import FLOW_PARAM, add_to_return_to
 from authomatic_extras.openid_guard import generic_discovery_error, openid_guard
 from authomatic_extras.session_identity import rotate_session
 
@@ -114,13 +117,23 @@ def _root_cause(error: Optional[BaseException]) -> Optional[BaseException]:
     return error
 
 
-def _needs_openid_store(settings: Any) -> bool:
-    """Whether a provider is an OpenID one whose config names no store."""
-    if settings.get('store') is not None:
-        return False
+#: Parameters of a provider's answer (the core starts a login only without them).
+_ANSWER_PARAMS = frozenset(['code', 'error', 'error_message', 'error_reason', 'state',
+                            'oauth_token', 'oauth_verifier', 'denied', 'openid.mode'])
+
+
+def _is_openid(settings: Any) -> bool:
+    """Whether a provider is an OpenID one (the core's class or a subclass)."""
     provider_class = resolve_provider_class(settings.get('class_'))
     return any(cls.__name__ == 'OpenID' and cls.__module__ == 'authomatic.providers.openid'
                for cls in getattr(provider_class, '__mro__', ()))
+
+
+def _reset(response: Response) -> None:
+    """Forget what the core put into ``response`` (the step is refused)."""
+    response.status_code = 200
+    response.headers.pop('Location', None)
+    response.set_data(b'')
 
 
 def _prepared(response: Response) -> bool:
@@ -180,6 +193,14 @@ class FlaskAuthomatic(Authomatic):
         ends in a :class:`~authomatic.exceptions.FetchError`; ``None`` waits
         forever as upstream does (an addition to the upstream signature).
     """
+
+    #: Bound of all login state one session holds, every provider together,
+    #: in characters (Flask's session only). The oldest logins in flight are
+    #: dropped to stay under it; one login larger than it fails with
+    #: :class:`~authomatic_extras.login_state.LoginStateTooLarge`. Lower it
+    #: if your app keeps more than about 1 KB of its own data in the
+    #: session cookie (browsers drop cookies over 4 KB).
+    login_state_max_bytes: int = MAX_STATE_BYTES
 
     def __init__(self, config: Any = None, secret: Optional[str] = None,
                  session_max_age: Optional[int] = 600, secure_cookie: bool = False,
@@ -366,6 +387,7 @@ class FlaskAuthomatic(Authomatic):
             abort(400, description='The Host header is not a valid host name.')
 
         state = None
+        openid = _is_openid(settings)
         if 'session' in kwargs:
             session = kwargs.pop('session')
             saver = kwargs.pop('session_saver', None) or getattr(session, 'save', None)
@@ -375,23 +397,50 @@ class FlaskAuthomatic(Authomatic):
         elif self.session is not None:
             session, saver = self.session, self.session_save_method
         else:
+            # OpenID answers are tied to their login by a flow id in the signed
+            # return_to; OAuth answers by the state / request token they echo.
             state = LoginState(flask_session, self.prefix, provider_name, cast(str, self.secret),
                                self.session_max_age, params=request.args.values(),
-                               echoes=lambda: _redirect_values(login_response))
+                               echoes=lambda: _redirect_values(login_response), bind=openid,
+                               flow_id=request.args.get(FLOW_PARAM) if openid else None,
+                               max_bytes=self.login_state_max_bytes)
             session, saver = state, state.save
 
-        if 'store' not in kwargs and _needs_openid_store(settings):
+        if openid and 'store' not in kwargs and settings.get('store') is None:
             kwargs['store'] = self.openid_store
         adapter = WerkzeugAdapter(request, login_response)
-        with fetch_timeout(self.fetch_timeout), \
-                openid_guard(AddressPolicy.from_settings(settings)):
-            result = super(FlaskAuthomatic, self).login(
-                adapter, provider_name, callback=callback, session=session,
-                session_saver=saver, **kwargs)
+
+        def without_login(error: BaseError) -> LoginResult:
+            return self._result_without_login(adapter, provider_name, settings, session,
+                                              saver, error, kwargs)
+
+        if state is not None and state.bind and 'openid.mode' in request.args \
+                and not state.continued:
+            # An OpenID answer of no login of this session: refused before
+            # python3-openid acts on it (no discovery, no nonce spent).
+            result: Optional[LoginResult] = without_login(self._unmatched(state, provider_name))
+        else:
+            try:
+                with fetch_timeout(self.fetch_timeout), \
+                        openid_guard(AddressPolicy.from_settings(settings)):
+                    result = super(FlaskAuthomatic, self).login(
+                        adapter, provider_name, callback=callback, session=session,
+                        session_saver=saver, **kwargs)
+            except LoginStateTooLarge as error:
+                # Raised by state.save(), which the core calls outside its
+                # error handling: the step is refused, nothing was written.
+                _reset(login_response)
+                result = without_login(error)
+        if result is None and state is not None and state.bind and state.flow_id \
+                and not add_to_return_to(login_response, FLOW_PARAM, state.flow_id):
+            _reset(login_response)
+            result = without_login(FailureError(
+                'The OpenID request could not be tied to this browser (no openid.return_to '
+                'in the first step), so it was not sent. Start the login again.'))
         if result is not None:
             if state is not None:
-                state.clear()
                 result = self._check_state(result, state, provider_name)
+                state.clear()
             result = self._clarify_error(result)
         elif not _prepared(login_response):
             # The core neither started nor continued a login (it starts only
@@ -483,27 +532,75 @@ class FlaskAuthomatic(Authomatic):
                      provider_name: str) -> LoginResult:
         """A finished login must rest on a valid login state of this session.
 
-        A success without one fails (OpenID accepts answers nobody asked for,
-        and a replayed or planted callback must not log anyone in); a failure
-        caused by unusable state says so, unless the user cancelled or the
-        provider was unreachable, which are the better messages.
+        Only a request that continues one of the session's own flows may end
+        a login: anything else (an answer or a cancel meant for another
+        browser, a replay, a forged link) fails with
+        :class:`~authomatic_extras.login_state.LoginStateMismatch` (or
+        ``LoginStateMissing`` when no login is pending) and leaves the
+        pending logins alone. A failure caused by unusable state says so,
+        unless the user cancelled or the provider was unreachable, which are
+        the better messages.
         """
+        if isinstance(result.error, LoginStateError):
+            return result  # refused before the provider's login ran
         problem: Optional[LoginStateError] = state.problem
-        if result.error is None:
+        if not state.continued:
+            if result.error is None:
+                problem = self._unmatched(state, provider_name)
+            elif isinstance(result.error, FetchError) or not _ANSWER_PARAMS & set(request.args):
+                problem = None  # a first step that failed: the core's error says why
+            elif isinstance(result.error, CancellationError) and not state.pending:
+                problem = None  # nothing pending to protect: the user said no
+            else:
+                problem = self._unmatched(state, provider_name)
+        elif result.error is None:
             if problem is None and not state.found:
-                problem = LoginStateMissing(
-                    'No login with "{0}" was started in this browser session (or its '
-                    'state was lost: cookies blocked or the session reset). Start the '
-                    'login again.'.format(provider_name))
+                problem = self._unmatched(state, provider_name)
         elif isinstance(result.error, (CancellationError, FetchError)):
             problem = None
         if problem is None:
             return result
+        return self._refuse(result, problem)
+
+    def _refuse(self, result: LoginResult, problem: LoginStateError) -> LoginResult:
         self._logger.warning('authomatic: %s', problem)
         if not self.report_errors:
             raise problem
         result.provider.user = None
         result.error = problem
+        return result
+
+    @staticmethod
+    def _unmatched(state: LoginState, provider_name: str) -> LoginStateError:
+        if state.problem is not None:
+            return state.problem
+        if state.pending:
+            return LoginStateMismatch(
+                'This answer from "{0}" does not belong to any login in flight in this '
+                'browser session (it may come from another browser, an old tab, or a '
+                'forged link); the pending logins were left as they were. Start the '
+                'login again if it was yours.'.format(provider_name))
+        return LoginStateMissing(
+            'No login with "{0}" was started in this browser session (or its state was '
+            'lost: cookies blocked or the session reset). Start the login again.'.format(
+                provider_name))
+
+    def _result_without_login(self, adapter: Any, provider_name: str, settings: Any,
+                              session: Any, saver: Any, error: BaseError,
+                              kwargs: Dict[str, Any]) -> LoginResult:
+        """A failed :class:`LoginResult` for a step refused without running
+        the provider's login (its provider object is made as the core makes
+        it, so ``result.provider`` is there as usual)."""
+        provider_class = resolve_provider_class(settings.get('class_'))
+        provider = provider_class(self, adapter=adapter, provider_name=provider_name,
+                                  callback=None, session=session, session_saver=saver,
+                                  **kwargs)
+        result = LoginResult(provider)
+        if isinstance(error, LoginStateError):
+            return self._refuse(result, error)
+        if not self.report_errors:
+            raise error
+        result.error = error
         return result
 
     @staticmethod

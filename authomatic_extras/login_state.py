@@ -12,32 +12,44 @@ core for that. It stores each login in flight (a *flow*) as one
   (never pickled), so a client cannot forge it or inject objects;
 * it carries the time it was written: state older than ``max_age`` seconds
   is refused with a :class:`LoginStateExpired` error;
-* several logins with one provider may be in flight at once (a user who
-  opened the login in two tabs): a callback is matched to its own flow by
-  the values the provider echoes back (the OAuth 2.0 ``state``, the OAuth
-  1.0a ``oauth_token`` of the redirect, the OpenID identifier), so the first
-  tab does not fail with a state mismatch. At most :attr:`LoginState.max_flows` flows are
-  kept per provider, the oldest dropped first, to keep the cookie small;
-* a flow is removed as soon as its login finishes.
+* a callback continues only the flow it belongs to, recognised by the
+  values the provider echoes back (the OAuth 2.0 ``state``, the OAuth 1.0a
+  ``oauth_token`` of the redirect) or, for a *bound* flow (OpenID), by the
+  flow's own random id that the callback must carry. A request that matches
+  no flow reads empty state and changes no flow: it can neither finish nor
+  cancel someone else's login. Several logins may be in flight at once (a
+  user who opened the login in two tabs);
+* a flow is removed as soon as its login finishes; at most
+  :attr:`LoginState.max_flows` flows are kept per provider, flows older
+  than ``max_age`` are dropped on every write, and all flows of a session
+  together stay under :attr:`LoginState.max_bytes` characters (the oldest
+  dropped first), so the session cookie stays small enough for browsers.
+  A single flow larger than that fails with :class:`LoginStateTooLarge`.
 """
 from __future__ import annotations
 
 import base64
 import binascii
 import functools
+import hmac
 import json
+import re
+import secrets
 import time
 from datetime import datetime
-from typing import Any, Callable, Dict, Iterable, Iterator, List, MutableMapping, Optional, Set
+from typing import (Any, Callable, Dict, Iterable, Iterator, List, MutableMapping, Optional, Set,
+                    Tuple)
 
 from authomatic.exceptions import SessionError
 from itsdangerous import BadSignature, TimestampSigner
+from itsdangerous.encoding import base64_decode, bytes_to_int
 
 from authomatic_extras.interfaces import BaseSession
 from authomatic_extras.serializer import login_state_serializer
 
 __all__ = ['LoginState', 'LoginStateError', 'LoginStateExpired', 'LoginStateInvalid',
-           'LoginStateMissing', 'make_token']
+           'LoginStateMissing', 'LoginStateMismatch', 'LoginStateTooLarge', 'make_token',
+           'new_flow_id', 'MAX_STATE_BYTES']
 
 #: Salt that separates login-state signatures from other uses of the secret.
 SALT = 'authomatic-extras.login-state'
@@ -47,6 +59,18 @@ MIN_ECHO_LENGTH = 16
 
 #: Request values longer than this are not searched (oversized input).
 MAX_PARAM_LENGTH = 4096
+
+#: Default bound of all login state of one session, in characters (the
+#: tokens are ASCII). Browsers drop cookies over 4096 bytes; with this much
+#: login state (three OpenID logins in flight take about 2,800) Flask's
+#: session cookie stays under that with about 1 KB of other session data.
+MAX_STATE_BYTES = 3072
+
+#: Nesting below this depth is not searched for marks (forged data).
+_MARK_DEPTH = 8
+
+#: What a flow id looks like (:func:`new_flow_id`).
+_FLOW_ID = re.compile(r'[A-Za-z0-9_-]{16,64}\Z')
 
 
 class LoginStateError(SessionError):
@@ -65,20 +89,42 @@ class LoginStateMissing(LoginStateError):
     """A callback arrived in a session where no login was started."""
 
 
-def _strings_in(value: Any) -> Iterator[str]:
-    """Every string inside a decoded state value (objects included)."""
+class LoginStateMismatch(LoginStateMissing):
+    """A callback (an answer, a cancel) belongs to none of the logins in
+    flight in this session: someone else's answer, a forged link, or a tab
+    whose login was replaced. The pending logins are left as they were."""
+
+
+class LoginStateTooLarge(LoginStateError):
+    """One login's state is larger than the session may hold (an OpenID
+    identity page that pads its identifier, for instance): it is not
+    written, rather than growing the session cookie past what browsers
+    keep."""
+
+
+def new_flow_id() -> str:
+    """A random id for a bound flow (128 bits, URL-safe)."""
+    return secrets.token_urlsafe(16)
+
+
+def _strings_in(value: Any, depth: int = 0) -> Iterator[str]:
+    """Every string inside a decoded state value (objects included), down to
+    a few levels (state the core writes is shallow)."""
     if isinstance(value, str):
         yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            for found in _strings_in(item):
-                yield found
+        return
+    if depth >= _MARK_DEPTH:
+        return
+    if isinstance(value, dict):
+        items: Iterable[Any] = value.values()
     elif isinstance(value, (list, tuple)):
-        for item in value:
-            for found in _strings_in(item):
-                yield found
+        items = value
     elif hasattr(value, '__dict__'):
-        for found in _strings_in(vars(value)):
+        items = vars(value).values()
+    else:
+        return
+    for item in items:
+        for found in _strings_in(item, depth + 1):
             yield found
 
 
@@ -105,26 +151,45 @@ def _signer(secret: str) -> TimestampSigner:
 
 
 def make_token(secret: str, data: Dict[str, Any], echoes: Iterable[str] = (),
-               serializer: Any = login_state_serializer) -> str:
-    """The stored form of one login in flight: its state ``data`` and the
-    ``echoes`` that recognise its callback, as JSON with a timestamp and a
-    signature (:class:`itsdangerous.TimestampSigner`)."""
-    payload = serializer.dumps({'d': data, 'e': list(echoes)})
+               serializer: Any = login_state_serializer,
+               flow_id: Optional[str] = None) -> str:
+    """The stored form of one login in flight: its state ``data``, the
+    ``echoes`` that recognise its callback and, for a bound flow, its
+    ``flow_id``, as JSON with a timestamp and a signature
+    (:class:`itsdangerous.TimestampSigner`)."""
+    value: Dict[str, Any] = {'d': data, 'e': list(echoes)}
+    if flow_id is not None:
+        value['k'] = flow_id
+    payload = serializer.dumps(value)
     return str(_signer(secret).sign(payload).decode('utf-8'))
 
 
+def _signed_at(token: str) -> Optional[int]:
+    """The (unverified) timestamp of a token, ``None`` if it has none."""
+    parts = token.rsplit('.', 2)
+    if len(parts) != 3:
+        return None
+    try:
+        return bytes_to_int(base64_decode(parts[1]))
+    except (ValueError, TypeError, binascii.Error):
+        return None
+
+
 class _Flow(object):
-    """One decoded login in flight: its state ``data`` and the ``echoes``
-    (values of the redirect to the provider) that a callback sends back."""
+    """One decoded login in flight: its state ``data``, the ``echoes``
+    (values of the redirect to the provider) that a callback sends back, and
+    the id of a bound flow."""
 
     def __init__(self, token: Optional[str] = None, data: Optional[Dict[str, Any]] = None,
                  echoes: Iterable[str] = (), signed_at: Optional[datetime] = None,
-                 problem: Optional[LoginStateError] = None) -> None:
+                 problem: Optional[LoginStateError] = None,
+                 flow_id: Optional[str] = None) -> None:
         self.token = token
         self.data = data
         self.echoes = list(echoes)
         self.signed_at = signed_at
         self.problem = problem
+        self.flow_id = flow_id
 
     @property
     def valid(self) -> bool:
@@ -153,6 +218,15 @@ class LoginState(BaseSession):
         called when the flow is saved.
     :param int max_flows: How many logins with this provider may be in flight
         at once in one session.
+    :param bool bind: Bind each new flow to a random id (:attr:`flow_id`
+        after :meth:`save`) that its callback must carry, and recognise flows
+        by that id alone. For protocols whose answers the extension can tie
+        to an id of its own (OpenID: a parameter of the signed
+        ``return_to``), where the echoed values would not tell whose login
+        an answer belongs to.
+    :param flow_id: With ``bind``, the id the current request carries.
+    :param int max_bytes: Bound of all login state in ``store[namespace]``
+        (every provider), in characters.
 
     Reading state that is expired or badly signed does not raise: it reads
     as empty, so a user who starts over simply starts a fresh login, and
@@ -163,25 +237,40 @@ class LoginState(BaseSession):
     def __init__(self, store: MutableMapping[str, Any], namespace: str, key: str, secret: str,
                  max_age: Optional[float] = 600, params: Iterable[Any] = (),
                  echoes: Optional[Callable[[], Iterable[str]]] = None, max_flows: int = 3,
-                 serializer: Any = login_state_serializer) -> None:
+                 serializer: Any = login_state_serializer, bind: bool = False,
+                 flow_id: Optional[str] = None, max_bytes: int = MAX_STATE_BYTES) -> None:
         self.store = store
         self.namespace = namespace
         self.key = key
         self.max_age = max_age
         self.max_flows = max_flows
+        self.max_bytes = max_bytes
+        self.bind = bind
         #: A :class:`LoginStateError` describing unusable stored state, or ``None``.
         self.problem: Optional[LoginStateError] = None
-        #: Whether this request found a login in flight in the store.
+        #: Whether this request continues a login in flight whose state is valid.
         self.found = False
+        #: How many flows of this provider the session held when the request came.
+        self.pending = 0
+        #: With ``bind``: the id of the flow this request saved or continued.
+        self.flow_id: Optional[str] = None
         self._secret = secret
         self._signer = _signer(secret)
         self._serializer = serializer
         self._params = params
         self._echoes = echoes
+        self._request_flow_id = flow_id if bind else None
         self._flows: Optional[List[str]] = None
         self._current = _Flow(data={})
         self._continues = False
         self._invalid: Optional[str] = None
+
+    @property
+    def continued(self) -> bool:
+        """Whether this request belongs to one of the flows in flight (the
+        only case in which a login may finish, or a flow be removed)."""
+        self._select()
+        return self._continues
 
     # -- reading the store ----------------------------------------------
 
@@ -195,73 +284,100 @@ class LoginState(BaseSession):
         return [t for t in tokens if isinstance(t, str)]
 
     def _decode(self, token: str) -> _Flow:
+        invalid = LoginStateInvalid(
+            'The stored login state for "{0}" is not valid (tampered with, truncated '
+            'or signed with another secret). Start the login again.'.format(self.key))
+        if len(token) > self.max_bytes:
+            return _Flow(token, problem=invalid)
         try:
             value, signed_at = self._signer.unsign(token, return_timestamp=True)
             payload = self._serializer.loads(value)
-        except (BadSignature, ValueError, TypeError):
-            return _Flow(token, problem=LoginStateInvalid(
-                'The stored login state for "{0}" is not valid (tampered with, truncated '
-                'or signed with another secret). Start the login again.'.format(self.key)))
+        except (BadSignature, ValueError, TypeError, RecursionError):
+            return _Flow(token, problem=invalid)
         if not (isinstance(payload, dict) and isinstance(payload.get('d'), dict)):
             return _Flow(token, problem=LoginStateInvalid(
                 'The stored login state for "{0}" is not a mapping.'.format(self.key)))
         echoes = [e for e in payload.get('e') or [] if isinstance(e, str)]
-        return _Flow(token, payload['d'], echoes, signed_at)
+        flow_id = payload.get('k')
+        return _Flow(token, payload['d'], echoes, signed_at,
+                     flow_id=flow_id if isinstance(flow_id, str) else None)
 
-    @staticmethod
-    def _peek(token: str) -> _Flow:
+    def _peek(self, token: str) -> Optional[_Flow]:
         """A token's payload *without* checking its signature, only to compare
-        marks; the flow finally chosen is verified before anything is read."""
+        marks; the flow finally chosen is verified before anything is read.
+        ``None`` for a token that cannot be ours (unreadable, oversized)."""
+        if len(token) > self.max_bytes:
+            return None
         try:
             payload = json.loads(token.rsplit('.', 2)[0])
-        except ValueError:
-            return _Flow(token)
+        except (ValueError, RecursionError):
+            return None
         if not isinstance(payload, dict):
-            return _Flow(token)
+            return None
         data, echoes = payload.get('d'), payload.get('e')
         return _Flow(token, data if isinstance(data, dict) else None,
                      [e for e in echoes if isinstance(e, str)] if isinstance(echoes, list) else [])
 
-    def _matching_token(self, tokens: List[str]) -> Optional[str]:
-        """The newest token with a mark, shared by no other, in the request."""
+    def _matching_token(self, tokens: List[str]) -> Tuple[Optional[str], bool]:
+        """The token this request belongs to, and whether any token was
+        unreadable. Bound flows: the newest whose id the request carries.
+        Others: the newest with a mark, shared by no other, in the request."""
+        if self.bind:
+            wanted = self._request_flow_id
+            if not wanted or not _FLOW_ID.match(wanted):
+                return None, False
+            needle = '"k":"{0}"'.format(wanted)
+            for token in reversed(tokens):
+                if needle in token:
+                    return token, False
+            return None, False
         haystack = _haystack(self._params)
         if not haystack:
-            return None
-        marks = [self._peek(token).marks() for token in tokens]
+            return None, False
+        peeked = [self._peek(token) for token in tokens]
+        marks = [p.marks() if p is not None else set() for p in peeked]
+        unreadable = any(p is None for p in peeked)
         for index in reversed(range(len(tokens))):
             others: Set[str] = set().union(*(m for i, m in enumerate(marks) if i != index))
             if any(mark in haystack for mark in marks[index] - others):
-                return tokens[index]
-        return None
+                return tokens[index], unreadable
+        return None, unreadable
 
     def _select(self) -> None:
         """Pick the flow this request continues, then verify and load it.
 
-        A flow is continued when one of its marks that no other flow shares
-        appears in the request. When none does, reads fall back to the newest
-        valid flow (a provider that echoes nothing we know) and a save stores
-        a new flow beside the others (a new login). Only the flow used is
-        decoded and verified.
+        A flow is continued when the request carries one of its marks that no
+        other flow shares (for a bound flow: its id). When none matches, the
+        request reads empty state (a new login, or an answer that belongs to
+        no login of this session) and a save stores a new flow beside the
+        others. Only the flow used is decoded and verified.
         """
         if self._flows is not None:
             return
         tokens = self._flows = self._tokens()
-        matched = self._matching_token(tokens) if tokens else None
-        if matched is not None:
-            chosen = self._decode(matched)
-            self._continues = True
-        else:
-            chosen = _Flow()
-            for token in reversed(tokens):
-                chosen = self._decode(token)
-                if chosen.valid:
-                    break
+        self.pending = len(tokens)
+        matched, unreadable = self._matching_token(tokens) if tokens else (None, False)
+        if matched is None:
+            if unreadable:
+                self.problem = LoginStateInvalid(
+                    'The stored login state for "{0}" is not valid (tampered with or '
+                    'truncated). Start the login again.'.format(self.key))
+            return
+        self._continues = True
+        chosen = self._decode(matched)
+        if chosen.valid and self.bind and not (
+                chosen.flow_id and hmac.compare_digest(chosen.flow_id,
+                                                       self._request_flow_id or '')):
+            chosen = _Flow(matched, problem=LoginStateInvalid(
+                'The stored login state for "{0}" does not carry the id its callback '
+                'names. Start the login again.'.format(self.key)))
         if not chosen.valid:
             self.problem = chosen.problem
             self._invalid = chosen.token
             self._current = _Flow(data={})
             return
         self.found = True
+        self.flow_id = chosen.flow_id
         signed_at = chosen.signed_at.timestamp() if chosen.signed_at else 0.0
         age = time.time() - signed_at
         if self.max_age is not None and age > self.max_age:
@@ -269,9 +385,10 @@ class LoginState(BaseSession):
                 'The login with "{0}" was started {1} seconds ago, longer than '
                 'session_max_age ({2} s) allows. Start the login again.'
                 .format(self.key, int(age), self.max_age))
-            self._current = _Flow(chosen.token, {})
+            self._current = _Flow(chosen.token, {}, flow_id=chosen.flow_id)
         else:
-            self._current = _Flow(chosen.token, dict(chosen.data or {}), chosen.echoes)
+            self._current = _Flow(chosen.token, dict(chosen.data or {}), chosen.echoes,
+                                  flow_id=chosen.flow_id)
 
     @property
     def data(self) -> Dict[str, Any]:
@@ -299,18 +416,38 @@ class LoginState(BaseSession):
         """Write this request's flow back, signed with the current time.
 
         A request that continued a flow replaces it; any other request adds a
-        new flow (keeping at most :attr:`max_flows`, newest last).
+        new flow (keeping at most :attr:`max_flows`, newest last), unless it
+        has nothing to keep. Expired flows of every provider are dropped, and
+        the oldest ones too while all login state of the session is larger
+        than :attr:`max_bytes`.
+
+        :raises LoginStateTooLarge: when this flow alone is larger than
+            :attr:`max_bytes`; nothing is written then.
         """
         self._select()
-        tokens = [t for t in self._tokens() if t != self._invalid]
-        if self._continues and self._current.token in tokens:
-            tokens.remove(self._current.token)
-        # Written even when the core stored nothing: a callback must find a
-        # login started in this session (OpenID accepts unsolicited answers).
-        self._current.token = make_token(self._secret, self.data, self._needed_echoes(),
-                                         self._serializer)
-        tokens.append(self._current.token)
-        self._write(tokens[-self.max_flows:] if self.max_flows else tokens)
+        if not self._continues and not self.data:
+            return  # nothing to continue from (an OpenID realm page, say)
+        if self._continues:
+            flow_id = self._current.flow_id
+        else:
+            flow_id = new_flow_id() if self.bind else None
+        echoes = [] if self.bind else self._needed_echoes()
+        token = make_token(self._secret, self.data, echoes, self._serializer, flow_id)
+        if len(token) > self.max_bytes:
+            raise LoginStateTooLarge(
+                'The login state of "{0}" would take {1} characters, more than the {2} '
+                'one session may hold (for OpenID, the identifier\'s pages declare very '
+                'long values). Log in with another identifier or provider.'.format(
+                    self.key, len(token), self.max_bytes))
+        slots = self._slots()
+        mine = [t for t in slots.get(self.key, []) if t != self._invalid]
+        if self._continues and self._current.token in mine:
+            mine.remove(self._current.token)
+        mine.append(token)
+        slots[self.key] = mine[-self.max_flows:] if self.max_flows else mine
+        self._write(slots, keep=token)
+        self._current.token = token
+        self.flow_id = flow_id
 
     def _needed_echoes(self) -> List[str]:
         """The redirect's values, unless the flow's own state already shows in
@@ -326,23 +463,67 @@ class LoginState(BaseSession):
         return echoes
 
     def clear(self) -> None:
-        """Remove the flow this request used (its login is over)."""
+        """Remove the flow this request continued (its login is over). A
+        request that continued no flow removes nothing."""
         self._select()
-        tokens = self._tokens()
-        if self._current.token in tokens:
-            tokens.remove(self._current.token)
-            self._write(tokens)
+        if not self._continues:
+            return
+        gone = {self._current.token, self._invalid}
+        slots = self._slots()
+        mine = slots.get(self.key, [])
+        if any(t in gone for t in mine):
+            slots[self.key] = [t for t in mine if t not in gone]
+            self._write(slots)
         self._current = _Flow(data={})
 
-    def _write(self, tokens: List[str]) -> None:
+    # -- writing the store ------------------------------------------------
+
+    def _slots(self) -> Dict[str, List[str]]:
+        """A copy of every provider's tokens, without what cannot be ours."""
         slots = self.store.get(self.namespace)
-        slots = dict(slots) if isinstance(slots, dict) else {}
-        if tokens:
-            slots[self.key] = tokens
-        else:
-            slots.pop(self.key, None)
+        copy: Dict[str, List[str]] = {}
+        if not isinstance(slots, dict):
+            return copy
+        for name, tokens in slots.items():
+            if isinstance(tokens, str):
+                tokens = [tokens]
+            if isinstance(tokens, list):
+                copy[name] = [t for t in tokens
+                              if isinstance(t, str) and len(t) <= self.max_bytes]
+        return copy
+
+    def _write(self, slots: Dict[str, List[str]], keep: Optional[str] = None) -> None:
+        """Store ``slots`` without expired flows, then without the oldest
+        ones (never ``keep``) until they fit in :attr:`max_bytes`."""
+        now = time.time()
+        dated = []
+        total = 0
+        for name, tokens in slots.items():
+            for token in tokens:
+                signed_at = _signed_at(token)
+                if signed_at is None:
+                    continue
+                if token != keep and self.max_age is not None and now - signed_at > self.max_age:
+                    continue
+                dated.append((signed_at, name, token))
+                total += len(token)
+        if total > self.max_bytes:
+            dated.sort(key=lambda item: item[0])
+            kept = []
+            for signed_at, name, token in dated:
+                if total > self.max_bytes and token != keep:
+                    total -= len(token)
+                else:
+                    kept.append((signed_at, name, token))
+            dated = kept
+        alive = {token for _, _, token in dated}
+        fresh = {}
+        for name, tokens in slots.items():
+            tokens = [t for t in tokens if t in alive]
+            if tokens:
+                fresh[name] = tokens
         # Assigning (rather than mutating) marks Flask's session as modified.
-        if slots:
-            self.store[self.namespace] = slots
+        if fresh:
+            self.store[self.namespace] = fresh
         elif self.namespace in self.store:
             del self.store[self.namespace]

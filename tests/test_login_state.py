@@ -180,5 +180,102 @@ def test_oversized_request_values_are_not_searched():
     _start(store, 'csrf-token-0123456789')
     huge = 'x' * 100000 + 'csrf-token-0123456789'
     callback = _state(store, params=[huge])
-    # Falls back to the newest flow rather than scanning 100 kB.
-    assert callback.get('authomatic:local:csrf') == 'csrf-token-0123456789'
+    # Not scanned: the request belongs to no flow and reads nothing.
+    assert callback.get('authomatic:local:csrf') is None
+    assert not callback.continued
+
+
+# -- bound flows, unmatched requests, size -------------------------------------
+
+
+def _bound(store, flow_id=None, **kw):
+    return _state(store, key='openid', bind=True, flow_id=flow_id, **kw)
+
+
+def test_a_bound_flow_is_found_by_its_id_alone():
+    store = {}
+    first = _bound(store)
+    first['endpoint'] = 'http://op.example/id/alice-0123456789'
+    first.save()
+    second = _bound(store)
+    second['endpoint'] = 'http://op.example/id/alice-0123456789'
+    second.save()
+    assert first.flow_id != second.flow_id and len(first.flow_id) >= 16
+    # The shared identifier in the request does not pick a flow ...
+    by_marks = _bound(store, params=['http://op.example/id/alice-0123456789'])
+    assert by_marks.get('endpoint') is None and not by_marks.continued
+    # ... the id does.
+    callback = _bound(store, flow_id=first.flow_id)
+    assert callback.continued and callback.get('endpoint')
+    callback.clear()
+    assert len(store['authomatic']['openid']) == 1
+    for forged in ('', 'x', first.flow_id, second.flow_id[:-1] + '!', '"k":"x'):
+        assert not _bound(store, flow_id=forged).continued
+
+
+def test_a_request_that_matches_no_flow_changes_no_flow():
+    store = {}
+    _start(store, 'csrf-token-0123456789')
+    before = [list(v) for v in store['authomatic'].values()]
+    stranger = _state(store, params=[_csrf_state('someone-elses-csrf-00')])
+    assert stranger.get('authomatic:local:csrf') is None
+    assert not stranger.continued and stranger.pending == 1
+    stranger.clear()
+    assert [list(v) for v in store['authomatic'].values()] == before
+
+
+def test_a_new_flow_with_nothing_to_keep_is_not_written():
+    store = {}
+    _state(store).save()
+    assert store == {}
+
+
+def test_login_state_of_a_session_is_bounded_oldest_dropped_first():
+    store = {}
+    for i in range(12):
+        state = _state(store, key='p{0}'.format(i % 4), max_bytes=1000)
+        state['v'] = 'value-{0:02d}-'.format(i) + 'x' * 150
+        state.save()
+    tokens = [t for slot in store['authomatic'].values() for t in slot]
+    assert sum(map(len, tokens)) <= 1000
+    newest = _state(store, key='p3', params=['value-11-' + 'x' * 150], max_bytes=1000)
+    assert newest.get('v', '').startswith('value-11-')
+    oldest = _state(store, key='p0', params=['value-00-' + 'x' * 150], max_bytes=1000)
+    assert oldest.get('v') is None
+
+
+def test_a_flow_larger_than_the_bound_is_refused_and_writes_nothing():
+    from authomatic_extras.login_state import LoginStateTooLarge
+
+    store = {}
+    _start(store, 'csrf-token-0123456789')
+    before = dict(store['authomatic'])
+    huge = _state(store, key='openid', max_bytes=500)
+    huge['x'] = 'y' * 600
+    with pytest.raises(LoginStateTooLarge, match='one session may hold'):
+        huge.save()
+    assert store['authomatic'] == before
+
+
+def test_expired_flows_of_every_provider_go_on_the_next_write(monkeypatch):
+    store = {}
+    _start(store, 'old-csrf-token-0123456', key='one', max_age=5)
+    real_time = time.time
+    monkeypatch.setattr(time, 'time', lambda: real_time() + 30)
+    _start(store, 'new-csrf-token-0123456', key='two', max_age=5)
+    assert list(store['authomatic']) == ['two']
+
+
+@pytest.mark.parametrize('depth', [40, 400, 5000])
+def test_deeply_nested_state_is_invalid(depth):
+    from authomatic_extras.login_state import make_token
+
+    class Raw:
+        def dumps(self, value):
+            return '{"d":{"c":"csrf-token-0123456789","x":%s},"e":[]}' % (
+                '[' * depth + ']' * depth)
+
+    store = {'authomatic': {'local': [make_token('s3cret', {}, serializer=Raw())]}}
+    callback = _state(store, params=['csrf-token-0123456789'], max_bytes=20000)
+    assert callback.get('c') is None
+    assert isinstance(callback.problem, LoginStateInvalid)

@@ -26,7 +26,9 @@ def test_wrong_state(make_app, providers_config, callback_for):
     client = make_app(providers_config).test_client()
     callback = callback_for(client, '/login/oauth2')
     body = _error(client.get(replace_query(callback, state='forged-state-value')))
-    assert body['error_type'] == 'MalformedCallbackError'
+    # The forged state names no login of this browser: refused as such,
+    # before the core looks at it.
+    assert body['error_type'] == 'LoginStateMismatch'
     assert 'Start the login again' in body['error']
 
 
@@ -34,7 +36,8 @@ def test_missing_state(make_app, providers_config, callback_for):
     client = make_app(providers_config).test_client()
     callback = callback_for(client, '/login/oauth2')
     body = _error(client.get(replace_query(callback, state=None)))
-    assert 'state' in body['error'].lower()
+    assert body['error_type'] == 'LoginStateMismatch'
+    assert 'does not belong to any login' in body['error']
 
 
 def test_state_from_another_browser(make_app, providers_config, callback_for):

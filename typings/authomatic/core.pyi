@@ -31,6 +31,7 @@ class Response:
 class LoginResult:
     provider: Any
     error: Optional[Any]
+    def __init__(self, provider: Any) -> None: ...
     @property
     def user(self) -> Optional[User]: ...
 
