@@ -157,7 +157,10 @@ def create_app(local):
             return error_page('Unknown user', 'Pick one of the test users.', 400)
         local._pending_request(key, pop=True)
         identity = local.identifier(user.username)
-        answer = openid_request.answer(True, identity=identity, claimed_id=identity)
+        if openid_request.message.isOpenID1():  # no claimed_id in OpenID 1.x answers
+            answer = openid_request.answer(True, identity=identity)
+        else:
+            answer = openid_request.answer(True, identity=identity, claimed_id=identity)
         sreg_request = sreg.SRegRequest.fromOpenIDRequest(openid_request)
         answer.addExtension(sreg.SRegResponse.extractResponse(sreg_request, {
             'fullname': user.name, 'email': user.email, 'nickname': user.username}))

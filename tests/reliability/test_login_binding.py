@@ -201,3 +201,52 @@ def test_a_real_cancel_still_cancels_its_own_login(make_app, providers_config,
     assert browser.get(kept).status_code == 200
     with browser.session_transaction() as session:
         assert provider not in session.get('authomatic', {})
+
+
+def test_openid1_redirect_carries_the_flow_id_and_binds_too(make_app, providers_config,
+                                                            local_openid_server):
+    """An OpenID 1.1 identity page (``openid.server`` / ``openid.delegate``):
+    python3-openid then answers step 1 with a redirect instead of a form.
+    The flow id rides in that redirect's ``return_to``; Alice logs in, and
+    Bob's own answer delivered to her pending login is refused."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from flask import Flask
+
+    from authomatic_extras.testing import LocalAppServer
+
+    pages = Flask('openid1-identity-pages')
+
+    @pages.route('/<username>')
+    def identity(username):
+        return ('<html><head><link rel="openid.server" href="{0}">'
+                '<link rel="openid.delegate" href="{1}"></head></html>').format(
+                    local_openid_server.endpoint_url, local_openid_server.identifier(username))
+
+    def consent_by_redirect(client, path, username):
+        import requests
+        first = client.get(path)
+        with requests.Session() as http:
+            page = http.get(first.headers['Location'], timeout=10)  # via a 303 to consent
+            back = http.post(page.url, data={'username': username, 'decision': 'allow'},
+                             allow_redirects=False, timeout=10)
+        assert 'Location' in back.headers, (back.status_code, back.text[:500])
+        parts = urlsplit(back.headers['Location'])
+        return parts.path + '?' + parts.query
+
+    app = make_app(providers_config)
+    with LocalAppServer(pages, host='127.0.0.1') as served:
+        def start(username):
+            return '/login/openid?id=' + quote(served.url + '/' + username, '')
+
+        victim = app.test_client()
+        first = victim.get(start('alice'))
+        assert first.status_code == 302, first.data[:300]
+        return_to = parse_qs(urlsplit(first.headers['Location']).query)['openid.return_to'][0]
+        assert 'authomatic_flow=' in return_to
+        pending = consent_by_redirect(victim, start('alice'), 'alice')
+        attackers = consent_by_redirect(app.test_client(), start('bob'), 'bob')
+        assert_clean_failure(victim.get(attackers))
+        own = victim.get(pending)
+    assert own.status_code == 200, own.get_json()
+    assert _user(own) == 'alice@example.org'
