@@ -32,8 +32,15 @@ Differences from upstream that a user can rely on:
 * :attr:`FlaskAuthomatic.result` and :attr:`FlaskAuthomatic.response` belong
   to the current request; two overlapping requests never see each other's.
 * Login state kept in Flask's session is signed with ``secret``, expires
-  after ``session_max_age`` seconds, is plain JSON (OpenID included), and is
-  removed when the login finishes.
+  after ``session_max_age`` seconds, is plain JSON (OpenID included), is
+  removed when the login finishes, and all of it stays under
+  :attr:`FlaskAuthomatic.login_state_max_bytes`.
+* A provider's answer continues only the login of this browser it belongs
+  to (OpenID: by a flow id in the signed ``return_to``); an answer or cancel
+  that belongs to none fails with
+  :class:`~authomatic_extras.login_state.LoginStateMismatch` and changes
+  nothing.
+* :func:`rotate_session` gives the session a new identity after a login.
 * An unknown provider name answers 404.
 * OpenID discovery reaches only http(s) URLs on public addresses unless the
   provider config allows more (:mod:`authomatic_extras.openid_guard`).
