@@ -446,8 +446,8 @@ class FlaskAuthomatic(Authomatic):
                 'in the first step), so it was not sent. Start the login again.'))
         if result is not None:
             if state is not None:
+                state.clear()  # only the flow this request continued, if any
                 result = self._check_state(result, state, provider_name)
-                state.clear()
             result = self._clarify_error(result)
         elif not _prepared(login_response):
             # The core neither started nor continued a login (it starts only
