@@ -35,13 +35,14 @@ import hmac
 import json
 import re
 import secrets
+import struct
 import time
 from datetime import datetime
 from typing import (Any, Callable, Dict, Iterable, Iterator, List, MutableMapping, Optional, Set,
                     Tuple)
 
 from authomatic.exceptions import SessionError
-from itsdangerous import BadSignature, TimestampSigner
+from itsdangerous import BadData, BadSignature, TimestampSigner
 from itsdangerous.encoding import base64_decode, bytes_to_int
 
 from authomatic_extras.interfaces import BaseSession
@@ -167,11 +168,11 @@ def make_token(secret: str, data: Dict[str, Any], echoes: Iterable[str] = (),
 def _signed_at(token: str) -> Optional[int]:
     """The (unverified) timestamp of a token, ``None`` if it has none."""
     parts = token.rsplit('.', 2)
-    if len(parts) != 3:
+    if len(parts) != 3 or not 0 < len(parts[1]) <= 11:  # 8 bytes in base64
         return None
     try:
         return bytes_to_int(base64_decode(parts[1]))
-    except (ValueError, TypeError, binascii.Error):
+    except (ValueError, TypeError, binascii.Error, struct.error, BadData):
         return None
 
 

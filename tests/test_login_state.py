@@ -5,6 +5,8 @@ import json
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from authomatic_extras.login_state import LoginState, LoginStateExpired, LoginStateInvalid
 
@@ -279,3 +281,37 @@ def test_deeply_nested_state_is_invalid(depth):
     callback = _state(store, params=['csrf-token-0123456789'], max_bytes=20000)
     assert callback.get('c') is None
     assert isinstance(callback.problem, LoginStateInvalid)
+
+
+@pytest.mark.parametrize('junk', ['a.b.c', 'a..c', 'x.' + 'A' * 12 + '.y', 'x.////.y',
+                                  'x.' + 'A' * 11 + '.y', 'no-dots', '', '.' * 5])
+def test_junk_tokens_are_dropped_on_write_never_an_exception(junk):
+    store = {'authomatic': {'local': [junk], 'other': [junk, 5]}}
+    _start(store, 'csrf-token-0123456789')
+    assert store['authomatic'] == {'local': store['authomatic']['local']}
+    assert len(store['authomatic']['local']) == 1
+
+
+_junk = st.one_of(st.text(max_size=80), st.integers(), st.none(),
+                  st.builds(lambda a, b, c: '.'.join([a, b, c]),
+                            st.text(max_size=40), st.text(max_size=14), st.text(max_size=30)))
+
+
+@settings(max_examples=200, deadline=None)
+@given(namespace=st.one_of(_junk, st.dictionaries(st.text(max_size=8),
+                                                  st.one_of(_junk, st.lists(_junk, max_size=6)),
+                                                  max_size=4)),
+       bind=st.booleans(), flow_id=st.one_of(st.none(), st.text(max_size=30)))
+def test_any_stored_junk_reads_empty_and_writes_cleanly(namespace, bind, flow_id):
+    """Whatever a forged session holds under the namespace: reading, a
+    callback's clear and a new flow's save never raise."""
+    store = {'authomatic': namespace}
+    callback = _state(store, bind=bind, flow_id=flow_id, params=['x' * 20])
+    callback.get('k')
+    callback.clear()
+    start = _state(store, bind=bind)
+    start['k'] = 'value-0123456789abcdef'
+    start.save()
+    assert start.continued is False
+    assert _state(store, bind=bind, flow_id=start.flow_id,
+                  params=['value-0123456789abcdef']).get('k') == 'value-0123456789abcdef'
