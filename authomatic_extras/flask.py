@@ -422,9 +422,10 @@ class FlaskAuthomatic(Authomatic):
                                               saver, error, kwargs)
 
         if state is not None and state.bind and 'openid.mode' in request.args \
-                and not state.continued:
-            # An OpenID answer of no login of this session: refused before
-            # python3-openid acts on it (no discovery, no nonce spent).
+                and not (state.continued and state.found and state.problem is None):
+            # An OpenID answer of no usable login of this session (none, or
+            # expired, or invalid): refused before python3-openid acts on it
+            # (no discovery, no verification, no nonce spent).
             result: Optional[LoginResult] = without_login(self._unmatched(state, provider_name))
         else:
             try:
