@@ -37,6 +37,7 @@ import re
 import secrets
 import struct
 import time
+from collections import Counter
 from datetime import datetime
 from typing import (Any, Callable, Dict, Iterable, Iterator, List, MutableMapping, Optional, Set,
                     Tuple)
@@ -282,7 +283,9 @@ class LoginState(BaseSession):
             tokens = [tokens]
         if not isinstance(tokens, list):
             return []
-        return [t for t in tokens if isinstance(t, str)]
+        tokens = [t for t in tokens if isinstance(t, str)]
+        # Never more than max_flows are written: more is forged, ignored.
+        return tokens[-self.max_flows:] if self.max_flows else tokens
 
     def _decode(self, token: str) -> _Flow:
         invalid = LoginStateInvalid(
@@ -338,9 +341,9 @@ class LoginState(BaseSession):
         peeked = [self._peek(token) for token in tokens]
         marks = [p.marks() if p is not None else set() for p in peeked]
         unreadable = any(p is None for p in peeked)
+        shared = Counter(mark for own in marks for mark in own)
         for index in reversed(range(len(tokens))):
-            others: Set[str] = set().union(*(m for i, m in enumerate(marks) if i != index))
-            if any(mark in haystack for mark in marks[index] - others):
+            if any(shared[mark] == 1 and mark in haystack for mark in marks[index]):
                 return tokens[index], unreadable
         return None, unreadable
 
@@ -489,8 +492,8 @@ class LoginState(BaseSession):
             if isinstance(tokens, str):
                 tokens = [tokens]
             if isinstance(tokens, list):
-                copy[name] = [t for t in tokens
-                              if isinstance(t, str) and len(t) <= self.max_bytes]
+                kept = [t for t in tokens if isinstance(t, str) and len(t) <= self.max_bytes]
+                copy[name] = kept[-self.max_flows:] if self.max_flows else kept
         return copy
 
     def _write(self, slots: Dict[str, List[str]], keep: Optional[str] = None) -> None:
