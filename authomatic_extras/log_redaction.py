@@ -45,6 +45,7 @@ SENSITIVE_KEYS = (
     'client_assertion', 'session', 'janrain_nonce', 'openid.assoc_handle', 'openid.sig',
     'openid.response_nonce', 'openid.invalidate_handle', 'openid.mac_key',
     'openid.enc_mac_key', 'openid.dh_server_public', 'openid.dh_consumer_public',
+    'authomatic_flow',
 )
 
 #: What a redacted value becomes.

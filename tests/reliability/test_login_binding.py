@@ -250,3 +250,22 @@ def test_openid1_redirect_carries_the_flow_id_and_binds_too(make_app, providers_
         own = victim.get(pending)
     assert own.status_code == 200, own.get_json()
     assert _user(own) == 'alice@example.org'
+
+
+def test_the_openid_flow_id_stays_out_of_the_logs(make_app, providers_config,
+                                                  local_openid_server, caplog):
+    """The flow id is as secret as an OAuth 2.0 ``state``: whatever the core
+    and python3-openid log during a whole login, at every level, never shows
+    it."""
+    import logging
+    from urllib.parse import parse_qs, urlsplit
+
+    caplog.set_level(logging.DEBUG)
+    app = make_app(providers_config)
+    client = app.test_client()
+    answer = stop_before_callback(client, start_path('openid', local_openid_server))
+    flow_id = parse_qs(urlsplit(answer).query)['authomatic_flow'][0]
+    assert client.get(answer).status_code == 200
+    logged = '\n'.join(record.getMessage() for record in caplog.records)
+    assert 'openid' in logged.lower()
+    assert flow_id not in logged
