@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import weakref
 from functools import wraps
 from urllib.parse import parse_qsl, urlsplit
 from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar, cast
@@ -70,6 +71,8 @@ from werkzeug.wrappers import Response
 from authomatic_extras import signals
 from authomatic_extras.address_policy import AddressPolicy, is_plain_host
 from authomatic_extras.debug_page import debug_error_response
+from authomatic_extras.failure_log import (DEFER_CORE_FAILURE_RECORDS, deferring_core_failures,
+                                           log_failed_login)
 from authomatic_extras.fetch_timeout import fetch_timeout
 from authomatic_extras.log_redaction import install_everywhere as install_log_redaction
 from authomatic_extras.login_state import (MAX_STATE_BYTES, LoginState, LoginStateError,
@@ -96,8 +99,7 @@ class MalformedCallbackError(FailureError):
 class _AppState(object):
     """What :meth:`FlaskAuthomatic.init_app` resolved for one app."""
 
-    def __init__(self, extension: 'FlaskAuthomatic', config: Any, secret: Optional[str]):
-        self.extension = extension
+    def __init__(self, config: Any, secret: Optional[str]):
         self.config = config
         self.secret = secret
 
@@ -111,14 +113,37 @@ class _RequestState(object):
         self.response = response
 
 
+def _discovery_failure_class() -> Optional[type]:
+    """python3-openid's ``DiscoveryFailure``, or ``None`` without python3-openid
+    (imported lazily: OpenID is optional)."""
+    try:
+        from openid.yadis.discover import DiscoveryFailure
+    except ImportError:
+        return None
+    return cast(type, DiscoveryFailure)
+
+
+def _openid_provider_class() -> Optional[type]:
+    """The core's OpenID provider class, or ``None`` without python3-openid
+    (the core's module imports it)."""
+    try:
+        from authomatic.providers.openid import OpenID
+    except ImportError:
+        return None
+    return cast(type, OpenID)
+
+
 def _root_cause(error: Optional[BaseException]) -> Optional[BaseException]:
     """The error itself, or for an error the core raised while handling
     another (a timeout, python3-openid's DiscoveryFailure), that other one."""
     if error is None or isinstance(error, BaseError):
         return error
+    discovery_failure = _discovery_failure_class()
+    causes: Tuple[type, ...] = (OSError,) if discovery_failure is None \
+        else (OSError, discovery_failure)
     seen: Optional[BaseException] = error
     while seen is not None:
-        if isinstance(seen, OSError) or type(seen).__name__ == 'DiscoveryFailure':
+        if isinstance(seen, causes):
             return seen
         seen = seen.__cause__ or seen.__context__
     return error
@@ -131,9 +156,11 @@ _ANSWER_PARAMS = frozenset(['code', 'error', 'error_message', 'error_reason', 's
 
 def _is_openid(settings: Any) -> bool:
     """Whether a provider is an OpenID one (the core's class or a subclass)."""
+    openid_class = _openid_provider_class()
+    if openid_class is None:
+        return False
     provider_class = resolve_provider_class(settings.get('class_'))
-    return any(cls.__name__ == 'OpenID' and cls.__module__ == 'authomatic.providers.openid'
-               for cls in getattr(provider_class, '__mro__', ()))
+    return isinstance(provider_class, type) and issubclass(provider_class, openid_class)
 
 
 def _reset(response: Response) -> None:
@@ -235,8 +262,14 @@ class FlaskAuthomatic(Authomatic):
         # Whatever the core and python3-openid log goes through these loggers:
         # never a state, code, token or signature (any level).
         install_log_redaction(self._logger)
+        # Failed logins are logged once, by the extension (failure_log).
+        self._logger.addFilter(DEFER_CORE_FAILURE_RECORDS)
         self.fetch_timeout = fetch_timeout
         self._openid_store: Any = None
+        #: Per-app config and secret resolved by :meth:`init_app`, keyed by
+        #: the app (one extension may serve several apps).
+        self._app_states: 'weakref.WeakKeyDictionary[Flask, _AppState]' = \
+            weakref.WeakKeyDictionary()
         if app is not None:
             self.init_app(app)
 
@@ -271,7 +304,9 @@ class FlaskAuthomatic(Authomatic):
 
         Reads ``AUTHOMATIC_CONFIG`` and ``AUTHOMATIC_SECRET`` (falling back to
         ``SECRET_KEY``) from ``app.config`` for whatever the constructor was
-        not given, and stores the result in ``app.extensions['authomatic']``.
+        not given, and registers the extension as
+        ``app.extensions['authomatic']``, as Flask's extension guide asks. The
+        values resolved for ``app`` are kept by the extension, per app.
 
         :raises authomatic.exceptions.ConfigError: when no config or no secret
             can be found.
@@ -287,15 +322,13 @@ class FlaskAuthomatic(Authomatic):
                               'AUTHOMATIC_SECRET (or SECRET_KEY) in the app config.')
         if self.secure_cookie and self.session is None:
             app.config['SESSION_COOKIE_SECURE'] = True
-        app.extensions[EXTENSION_NAME] = _AppState(self, config, secret)
+        self._app_states[app] = _AppState(config, secret)
+        app.extensions[EXTENSION_NAME] = self
 
     def _app_state(self) -> Optional[_AppState]:
         if not has_app_context():
             return None
-        state = current_app.extensions.get(EXTENSION_NAME)
-        if isinstance(state, _AppState) and state.extension is self:
-            return state
-        return None
+        return self._app_states.get(current_app._get_current_object())  # type: ignore[attr-defined]
 
     def _ensure_app(self) -> None:
         """Apply :meth:`init_app` to the current app if nobody did (seed usage)."""
@@ -429,7 +462,7 @@ class FlaskAuthomatic(Authomatic):
             result: Optional[LoginResult] = without_login(self._unmatched(state, provider_name))
         else:
             try:
-                with fetch_timeout(self.fetch_timeout), \
+                with fetch_timeout(self.fetch_timeout), deferring_core_failures(), \
                         openid_guard(AddressPolicy.from_settings(settings)):
                     result = super(FlaskAuthomatic, self).login(
                         adapter, provider_name, callback=callback, session=session,
@@ -450,6 +483,8 @@ class FlaskAuthomatic(Authomatic):
                 state.clear()  # only the flow this request continued, if any
                 result = self._check_state(result, state, provider_name)
             result = self._clarify_error(result)
+            if result.error is not None:
+                log_failed_login(self._logger, provider_name, result.error)
         elif not _prepared(login_response):
             # The core neither started nor continued a login (it starts only
             # on a request without parameters): say so instead of a blank 200.
@@ -501,7 +536,8 @@ class FlaskAuthomatic(Authomatic):
     def _clarify_error(self, result: LoginResult) -> LoginResult:
         """Give errors that escaped the core's own checks a typed, readable form."""
         error = _root_cause(result.error)
-        if error is not None and type(error).__name__ == 'DiscoveryFailure':
+        discovery_failure = _discovery_failure_class()
+        if discovery_failure is not None and isinstance(error, discovery_failure):
             # The core reads e.message on it, which python3-openid lacks. One
             # message whatever the target answered: no port-scan oracle.
             result.error = generic_discovery_error(error)
@@ -571,8 +607,8 @@ class FlaskAuthomatic(Authomatic):
         return self._refuse(result, problem)
 
     def _refuse(self, result: LoginResult, problem: LoginStateError) -> LoginResult:
-        self._logger.warning('authomatic: %s', problem)
         if not self.report_errors:
+            self._logger.warning('authomatic: %s', problem)
             raise problem
         result.provider.user = None
         result.error = problem
@@ -589,9 +625,9 @@ class FlaskAuthomatic(Authomatic):
                 'forged link); the pending logins were left as they were. Start the '
                 'login again if it was yours.'.format(provider_name))
         return LoginStateMissing(
-            'No login with "{0}" was started in this browser session (or its state was '
-            'lost: cookies blocked or the session reset). Start the login again.'.format(
-                provider_name))
+            'This login link for "{0}" was already used, or its login was not started in '
+            'this browser (a reloaded page, the Back button, or cookies blocked). Start '
+            'the login again.'.format(provider_name))
 
     def _result_without_login(self, adapter: Any, provider_name: str, settings: Any,
                               session: Any, saver: Any, error: BaseError,

@@ -69,7 +69,8 @@ def test_no_arguments_then_init_app_reads_the_app_config():
     app = Flask(__name__)
     app.config.update(AUTHOMATIC_CONFIG=CONFIG, AUTHOMATIC_SECRET='from-config')
     ext.init_app(app)
-    assert app.extensions['authomatic'].extension is ext
+    # Flask's extension guide: the extension itself, as Flask-SQLAlchemy does.
+    assert app.extensions['authomatic'] is ext
     assert ext.config is None  # outside an app context nothing is bound
     with app.app_context():
         assert ext.config is CONFIG and ext.secret == 'from-config'
