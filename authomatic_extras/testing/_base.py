@@ -14,6 +14,7 @@ It holds what every local provider has in common:
 """
 import html
 import logging
+import socket
 import threading
 import time
 
@@ -161,10 +162,19 @@ def fault_response(fault):
                     content_type='application/json')
 
 
+#: The local providers' icon (a key), inline so no /favicon.ico is asked for.
+ICON_DATA_URL = (
+    "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E"
+    "%3Ccircle cx='5' cy='8' r='3.5' fill='none' stroke='%232a7d2a' stroke-width='2'/%3E"
+    "%3Cpath d='M8.5 8h6.5M12.5 8v3M14.5 8v2' stroke='%232a7d2a' stroke-width='2'/%3E"
+    "%3C/svg%3E")
+
 _CONSENT_HTML = u"""<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="{icon}">
 <title>{title}</title>
 <style>
 body {{ font-family: sans-serif; max-width: 32em; margin: 3em auto; color: #222; }}
@@ -217,7 +227,7 @@ def render_consent_page(title, client, users, server, purpose='',
         for k, v in (hidden or {}).items())
     return _CONSENT_HTML.format(
         title=esc(title), client=esc(client or ''), options=options,
-        hidden=hidden, server=esc(server),
+        hidden=hidden, server=esc(server), icon=esc(ICON_DATA_URL),
         purpose=(' and ' + esc(purpose)) if purpose else '')
 
 
@@ -356,6 +366,22 @@ class LocalServerBase(object):
         return '<{0} {1}>'.format(type(self).__name__, state)
 
 
+def _listening_socket(host, port, backlog):
+    """A socket bound to ``host:port`` and listening. A busy port raises
+    :class:`OSError` (``EADDRINUSE``) here, before Werkzeug would print its
+    own message and exit."""
+    family = socket.AF_INET6 if ':' in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(backlog)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
 def _make_wsgi_server(host, port, app):
     from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
@@ -372,7 +398,15 @@ def _make_wsgi_server(host, port, app):
         daemon_threads = True
         request_queue_size = 1024
 
-    return _Server(host, port, app, handler=_QuietHandler)
+    sock = _listening_socket(host, port, _Server.request_queue_size)
+    try:
+        # Werkzeug duplicates the descriptor it is given.
+        server = _Server(host, sock.getsockname()[1], app, handler=_QuietHandler,
+                         fd=sock.fileno())
+        server.server_port = sock.getsockname()[1]  # set by server_bind(), skipped here
+        return server
+    finally:
+        sock.close()
 
 
 class LocalAppServer(LocalServerBase):

@@ -31,9 +31,13 @@ import time
 from datetime import datetime, timezone
 
 from authomatic.exceptions import CancellationError
-from flask import Blueprint, Flask, flash, redirect, render_template, request, session, url_for
+from flask import (Blueprint, Flask, flash, redirect, render_template, request, send_from_directory,
+                   session, url_for)
+from markupsafe import Markup, escape
 
+from authomatic_extras.failure_log import is_user_side_failure
 from authomatic_extras.flask import FlaskAuthomatic
+from authomatic_extras.login_state import LoginStateExpired
 from authomatic_extras.signals import login_succeeded
 
 from .providers import provider_title, providers_from_env
@@ -85,6 +89,7 @@ def create_app(config=None, providers_env=None):
     authomatic.init_app(app)
     app.register_blueprint(demo)
     app.jinja_env.filters['expiry'] = describe_expiry
+    app.jinja_env.filters['breakable'] = breakable
     app.register_error_handler(404, _not_found)
     login_succeeded.connect(_announce_login, app)
     return app
@@ -124,6 +129,12 @@ def login(provider_name):
     return redirect(url_for('.index'))
 
 
+@demo.route('/favicon.ico')
+def favicon():
+    return send_from_directory(demo_static(), 'favicon.svg', mimetype='image/svg+xml',
+                               max_age=86400)
+
+
 @demo.route('/logout')
 def logout():
     if session.pop(USER_KEY, None) is not None:
@@ -136,6 +147,20 @@ def logout():
 
 def _config():
     return authomatic.config or {}
+
+
+def demo_static():
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), 'static')
+
+
+def breakable(text):
+    """``text`` (an e-mail address, an id) HTML-escaped, with line-break
+    opportunities after ``@`` and ``.`` so a narrow screen wraps it there
+    rather than in the middle of a word."""
+    if text is None:
+        return text
+    escaped = str(escape(text))
+    return Markup(escaped.replace('@', '@<wbr>').replace('.', '.<wbr>'))
 
 
 def list_providers():
@@ -199,14 +224,29 @@ def describe_expiry(expires_at, now=None):
 
 
 def _login_failed(title, error):
+    """The page of a login that did not finish, in plain words: what
+    happened, whether somebody is still logged in, and the way back."""
+    user = session.get(USER_KEY)
+    still = (' You are still logged in as {0} (with {1}).'.format(
+        user.get('name') or user.get('username') or user.get('id'), user.get('provider_title'))
+        if user else ' Nobody is logged in.')
+    detail = None  # The core's message may carry a request token.
     if isinstance(error, CancellationError):
         heading = 'Login cancelled'
-        message = ('You chose not to log in with {0}: you clicked "Deny" on its '
-                   'page (or cancelled there), so nobody is logged in.').format(title)
-        detail = None  # The core's message may carry a request token.
+        message = ('You chose not to log in with {0}: you clicked "Deny" on its page (or '
+                   'cancelled there).').format(title) + still
+    elif isinstance(error, LoginStateExpired):
+        heading = 'This login link has expired'
+        message = ('The login with {0} was started too long ago to be finished '
+                   'now.').format(title) + still + ' To log in, start again below.'
+    elif is_user_side_failure(error):
+        heading = 'This login link was already used'
+        message = ('This page belongs to a login with {0} that is already over: the page '
+                   'was reloaded, or reached again with the Back button.').format(
+                       title) + still + ' To log in again, start again below.'
     else:
         heading = 'Login failed'
-        message = 'Logging in with {0} did not work.'.format(title)
+        message = 'Logging in with {0} did not work.'.format(title) + still
         detail = ('{0}: {1}'.format(type(error).__name__, getattr(error, 'message', error))
                   if error is not None else 'The provider returned no user.')
     return render_template('error.html', heading=heading, message=message,

@@ -78,7 +78,7 @@ def test_login_keeps_only_json_safe_user_fields_in_the_session(local_oauth2_serv
                             'provider', 'provider_title', 'username']
     assert all(isinstance(v, (str, int)) for v in user.values())
     page = client.get('/').get_data(as_text=True)
-    assert 'Bob Marley' in page and 'bob@example.org' in page and 'Log out' in page
+    assert 'Bob Marley' in page and 'bob@<wbr>example.<wbr>org' in page and 'Log out' in page
     client.get('/logout')
     with client.session_transaction() as session:
         assert 'user' not in session

@@ -156,3 +156,65 @@ def test_unknown_provider_page(page, demo, screenshots):
     assert response.status == 404
     expect()(page.locator('#error-heading')).to_have_text('Not found')
     screenshots.take(page, 'not-found')
+
+
+def test_back_to_the_consent_page_after_login_says_the_link_was_used(page, demo, screenshots):
+    """Allow, then the Back button to the provider's page and Allow again: a
+    plain page says the link was used and that Alice is still logged in."""
+    missing = []
+    page.on('response', lambda r: missing.append(r.url) if r.status == 404 else None)
+    start_login(page, demo, screenshots)
+    page.click('#allow')
+    page.wait_for_url(demo.url)
+    expect()(page.locator('#user-name')).to_have_text('Alice Liddell')
+    page.go_back()                       # the provider's consent page again
+    page.wait_for_url(lambda url: url.startswith(demo.provider_url + '/'))
+    page.click('#allow')
+    expect()(page.locator('#error-heading')).to_have_text('This login link was already used')
+    message = page.locator('#error-message').inner_text()
+    assert 'You are still logged in as Alice Liddell' in message
+    body = page.locator('body').inner_text()
+    assert 'FailureError' not in body and 'stored state' not in body
+    screenshots.take(page, 'link-already-used')
+    page.click('#home')
+    page.wait_for_url(demo.url)
+    expect()(page.locator('#user-name')).to_have_text('Alice Liddell')
+    page.click('#logout')
+    assert missing == [], missing        # no favicon (or other) 404 on either site
+
+
+def test_deny_while_logged_in_keeps_the_user_and_says_so(page, demo, screenshots):
+    start_login(page, demo, screenshots)
+    page.click('#allow')
+    page.wait_for_url(demo.url)
+    page.goto(demo.url + 'login/local/')     # logged in: the page shows no login links
+    page.wait_for_url(lambda url: url.startswith(demo.provider_url + '/'))
+    page.click('#deny')
+    expect()(page.locator('#error-heading')).to_have_text('Login cancelled')
+    assert 'You are still logged in as Alice Liddell' in \
+        page.locator('#error-message').inner_text()
+    screenshots.take(page, 'denied-while-logged-in')
+    page.click('#home')
+    expect()(page.locator('#user-name')).to_have_text('Alice Liddell')
+    page.click('#logout')
+
+
+def test_email_is_not_broken_mid_word_at_390_px(page, demo, screenshots):
+    page.set_viewport_size({'width': 390, 'height': 844})
+    start_login(page, demo, screenshots)
+    page.click('#allow')
+    page.wait_for_url(demo.url)
+    expect()(page.locator('#user-email')).to_have_text('alice@example.org')
+    # Each part between the break opportunities (after "@" and ".") sits on
+    # one line: a break inside a part would give its text two line boxes.
+    lines_per_part = page.evaluate('''() => {
+        const dd = document.getElementById('user-email');
+        return Array.from(dd.childNodes).filter(n => n.nodeType === 3).map(n => {
+            const range = document.createRange();
+            range.selectNodeContents(n);
+            return range.getClientRects().length;
+        });
+    }''')
+    assert lines_per_part and all(count == 1 for count in lines_per_part), lines_per_part
+    screenshots.take(page, 'logged-in-390px')
+    page.click('#logout')
