@@ -242,10 +242,10 @@ class Trickle:
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    'FINDING: fetch_timeout bounds each socket operation, not the whole fetch: a '
+    'Known limit: fetch_timeout bounds each socket operation, not the whole fetch: a '
     'provider that trickles one byte per 0.5 s holds the login past fetch_timeout=1 '
     '(here for the whole 4 s it trickles). Documented limit of fetch_timeout '
-    '(authomatic_extras/fetch_timeout.py, docs/flask.md).'))
+    '(authomatic_extras/fetch_timeout.py, docs/flask.md, docs/reliability.md).'))
 def test_trickling_provider_is_bounded_by_fetch_timeout(providers_config, callback_for):
     config = {k: dict(v) for k, v in providers_config.items()}
     trickle = Trickle(interval=0.5, total=SLOW)
