@@ -1,0 +1,3 @@
+from authomatic.providers import BaseProvider
+
+class OpenID(BaseProvider): ...
