@@ -39,8 +39,8 @@ GAE = ['gae', 'no-gae']
 
 #: Not run by the matrix: they do not depend on the Flask / authomatic pair
 #: and run once in the main suite (the packaging build and lint, mypy against
-#: the dev environment, the benchmark harness, Chromium, the Python 2.7 job
-#: with its own pinned authomatic).
+#: the dev environment, the benchmark harness, the doc commands, Chromium,
+#: the Python 2.7 job with its own pinned authomatic).
 NOT_IN_MATRIX = [
     'tests/gae/test_py27_runtime.py',
     'tests/test_packaging.py',
