@@ -3,9 +3,13 @@
 * Every shell command in a fenced block of README.md and docs/*.md (blocks
   with no language, ``sh``, ``bash``, ``shell`` or ``console``; output and
   usage synopses are tagged ``text``) is listed in :data:`CHECKS` with how it
-  is checked: run here, in a fresh copy of the checkout (``run``), started and
-  answered over HTTP (``serve``), or run by CI itself (``ci``: the line is in
-  ``.ci/run``). A command nobody checks fails :func:`test_every_doc_command_is_checked`.
+  is checked: run here, in a fresh copy of the checkout (``run``; ``pip``
+  lines in a scratch virtualenv), started and answered over HTTP (``serve``,
+  on free ports instead of the documented ones), run as a whole by a named
+  test (``walk``), or run by CI itself (``ci``: the line is in ``.ci/run``).
+  A command nobody checks fails :func:`test_every_doc_command_is_checked`.
+  The docs' ``.venv/bin/`` is the virtualenv of the README's test command;
+  here it is the suite's own.
 * Every test, file, folder and ``authomatic_extras`` name a doc points at exists.
 """
 import os
@@ -16,6 +20,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections import namedtuple
 from pathlib import Path
@@ -30,24 +35,36 @@ SHELL_LANGUAGES = ('', 'sh', 'bash', 'shell', 'console')
 #: ``timeout`` seconds), ``serve`` (prints ``ready`` within ``timeout``, then
 #: ``probe`` (a URL taken from the ``url`` group of ``ready``, or a path
 #: appended to it) answers 200), ``ci`` (``.ci/run`` runs this line).
-Check = namedtuple('Check', 'kind timeout ready probe why smaller')
+Check = namedtuple('Check', 'kind timeout ready probe why smaller venv')
 
 
-def run(timeout=120, why='', smaller=None):
+def run(timeout=120, why='', smaller=None, venv=False):
     """``smaller``: ``(old, new)``, run the command with ``old`` replaced by
-    ``new`` (a soak or benchmark at a size fit for the suite)."""
-    return Check('run', timeout, None, None, why, smaller)
+    ``new`` (a soak or benchmark at a size fit for the suite). ``venv``: in a
+    scratch virtualenv (a ``pip install`` must not touch the suite's)."""
+    return Check('run', timeout, None, None, why, smaller, venv)
 
 
-def serve(ready, probe='', timeout=180, why=''):
-    return Check('serve', timeout, ready, probe, why, None)
+def serve(ready, probe=('', 200, None), timeout=180, why=''):
+    """``probe``: ``(path, status, text)`` the server must answer."""
+    return Check('serve', timeout, ready, probe, why, None, False)
+
+
+def by_test(test, token, why=''):
+    """Run by ``test`` (``path::name``), whose file names ``token`` (the doc
+    section it runs, or the script)."""
+    return Check('by_test', None, None, (test, token), why, None, False)
 
 
 def ci(why):
-    return Check('ci', None, None, None, why, None)
+    return Check('ci', None, None, None, why, None, False)
 
 
 DEMO_READY = r'Open (?P<url>http://\S+/) in your browser'
+DEVSERVER_READY = r'at (?P<url>http://\S+/) '
+WALK = ('tests/gae/test_newcomer_walk.py::test_the_walk_as_written_logs_in',
+        'From a checkout to a local gen-1 login')
+PY27_JOB = ('tests/gae/test_py27_runtime.py::test_python27_job_passes', 'py27_testenv.py')
 
 #: Every shell command of the docs, and how it is checked.
 CHECKS = {
@@ -79,6 +96,19 @@ CHECKS = {
         ci('one session of the matrix CI runs (its name is checked against nox -l)'),
     'nox -s matrix -- -x tests/flask': ci('the matrix CI runs, on a part of the suite'),
     'nox -r -s matrix': ci('the matrix CI runs, reusing its virtualenvs'),
+    # README.md, docs/gae.md: the gen-1 module
+    "pip install '.[gae]'": run(600, venv=True),
+    'python -m authomatic_extras.gae.devserver app.yaml --port 8080 --storage-path .gae-storage':
+        serve(DEVSERVER_READY, probe=('', 503, '--seed'), timeout=120,
+              why='the first visit says how to create provider config'),
+    '.venv/bin/python -m authomatic_extras.gae.devserver --help': run(),
+    "python3 -m venv .venv && .venv/bin/pip install '.[gae,testing]'": by_test(*WALK),
+    '.venv/bin/python -m authomatic_extras.testing --port 8765': by_test(*WALK),
+    '.venv/bin/python -m authomatic_extras.gae.devserver app.yaml --port 8080 '
+    '--seed legacy_examples/gen1/local-providers.yaml': by_test(*WALK),
+    'python3 tools/py27_testenv.py': by_test(*PY27_JOB),
+    'python3 tools/py27_testenv.py -x tests/gae27/test_config27.py': by_test(
+        *PY27_JOB, why='the whole Python 2.7 job, of which this is a part'),
     # docs/reliability.md
     'python tests/reliability/soak.py --logins 10000':
         run(300, why='the same soak, 60 logins', smaller=('--logins 10000', '--logins 60')),
@@ -134,6 +164,9 @@ def _checkout_copy(tmp_path_factory):
         if source.is_file():
             (target / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target / name)
+    # A repository, as a clone is: tools that honour .gitignore (ruff) skip
+    # what earlier commands wrote (build/, .venv/).
+    subprocess.run(['git', 'init', '-q'], cwd=target, check=True)
     return target
 
 
@@ -142,11 +175,29 @@ def checkout(tmp_path_factory):
     return _checkout_copy(tmp_path_factory)
 
 
-def _environment():
-    """This interpreter's environment first on PATH (``python``, ``pip``,
-    ``nox``, ``ruff`` are the suite's), no CI-only switches."""
+@pytest.fixture(scope='module')
+def scratch_venv(tmp_path_factory):
+    """A virtualenv of its own for the docs' ``pip install`` lines."""
+    path = tmp_path_factory.mktemp('venv') / 'venv'
+    subprocess.run([sys.executable, '-m', 'venv', str(path)], check=True, timeout=120)
+    return path / 'bin'
+
+
+def _as_here(command):
+    """The docs' ``.venv/bin/`` is the README test command's virtualenv: here,
+    the suite's own."""
+    return re.sub(r'(^|\s)\.venv/bin/', r'\g<1>' + os.path.dirname(sys.executable) + '/',
+                  command)
+
+
+def _environment(bin_dir=None):
+    """This interpreter's environment (or ``bin_dir``) first on PATH
+    (``python``, ``pip``, ``nox``, ``ruff`` are the suite's), no CI-only
+    switches."""
     env = dict(os.environ)
-    env['PATH'] = os.path.dirname(sys.executable) + os.pathsep + env.get('PATH', '')
+    env.pop('VIRTUAL_ENV', None)
+    env['PATH'] = str(bin_dir or os.path.dirname(sys.executable)) + os.pathsep + env.get(
+        'PATH', '')
     env.pop('AUTHOMATIC_EXTRAS_REQUIRE_SERVICES', None)
     env['PYTHONUNBUFFERED'] = '1'
     return env
@@ -158,12 +209,14 @@ def _by_kind(kind):
 
 
 @pytest.mark.parametrize('command', _by_kind('run'))
-def test_doc_command_runs(command, checkout):
+def test_doc_command_runs(command, checkout, request):
     check = CHECKS[command]
     if check.smaller:
         assert check.smaller[0] in command
         command = command.replace(*check.smaller)
-    proc = subprocess.run(['bash', '-c', command], cwd=checkout, env=_environment(),
+    bin_dir = request.getfixturevalue('scratch_venv') if check.venv else None
+    proc = subprocess.run(['bash', '-c', _as_here(command)], cwd=checkout,
+                          env=_environment(bin_dir),
                           capture_output=True, text=True, timeout=check.timeout)
     assert proc.returncode == 0, '{0}\n{1}{2}'.format(command, proc.stdout, proc.stderr)
 
@@ -177,11 +230,12 @@ def _free_port():
 
 
 def _serving_command(command):
-    """The command with its server on free ports (the documented defaults
-    may be taken on a shared machine)."""
+    """The command with its servers on free ports (the documented ones may
+    be taken on a shared machine)."""
+    command = _as_here(command)
     if 'legacy_examples.flask_demo' in command:
         return command + ' --port {0} --provider-port {1}'.format(_free_port(), _free_port())
-    return command
+    return re.sub(r'--port \d+', lambda _: '--port {0}'.format(_free_port()), command)
 
 
 @pytest.mark.parametrize('command', _by_kind('serve'))
@@ -206,9 +260,15 @@ def test_doc_command_serves(command, checkout):
         while not found and proc.poll() is None and time.time() < deadline:
             time.sleep(0.2)
         assert found, '{0} did not get ready:\n{1}'.format(command, ''.join(lines))
-        url = found[0].group('url') + check.probe
-        with urllib.request.urlopen(url, timeout=30) as answer:
-            assert answer.status == 200
+        path, status, text = check.probe
+        try:
+            answer = urllib.request.urlopen(found[0].group('url') + path, timeout=30)
+        except urllib.error.HTTPError as error:
+            answer = error
+        with answer:
+            body = answer.read().decode('utf-8', 'replace')
+        assert answer.status == status, body
+        assert text is None or text in body, body
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGINT)
@@ -219,6 +279,15 @@ def test_doc_command_serves(command, checkout):
                 proc.wait()
         reader.join(5)
     assert 'Traceback' not in ''.join(lines), ''.join(lines)
+
+
+@pytest.mark.parametrize('command', _by_kind('by_test'))
+def test_doc_command_is_run_by_a_test(command):
+    (test, token) = CHECKS[command].probe
+    path, name = test.split('::')
+    source = (ROOT / path).read_text(encoding='utf-8')
+    assert re.search(r'^def {0}\('.format(re.escape(name)), source, re.M), test
+    assert token in source, (test, token)
 
 
 @pytest.mark.parametrize('command', _by_kind('ci'))
