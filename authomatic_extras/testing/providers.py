@@ -43,8 +43,10 @@ credentials name ``authomatic_extras.testing.providers.OAuth2``.
 """
 import base64
 import hashlib
-import secrets
+import os
 import threading
+
+import six
 
 from authomatic import core
 from authomatic.exceptions import ConfigError, FailureError, FetchError
@@ -59,6 +61,12 @@ def pkce_challenge(verifier):
     """Return the PKCE ``S256`` code challenge of ``verifier`` (RFC 7636)."""
     digest = hashlib.sha256(verifier.encode('ascii')).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b'=').decode('ascii')
+
+
+def _random_token(nbytes):
+    """A URL-safe random text of ``nbytes`` random bytes, like Python 3's
+    ``secrets.token_urlsafe`` (this module also runs on Python 2.7)."""
+    return base64.urlsafe_b64encode(os.urandom(nbytes)).rstrip(b'=').decode('ascii')
 
 
 def _parse_user(user, data):
@@ -107,7 +115,8 @@ def _fetch_with_timeout(fetch, timeout, args, kwargs):
         except Exception as error:  # handed over to the caller below
             box['error'] = error
 
-    thread = threading.Thread(target=run, name='authomatic-fetch', daemon=True)
+    thread = threading.Thread(target=run, name='authomatic-fetch')
+    thread.daemon = True  # Python 2.7's Thread takes no ``daemon`` argument
     thread.start()
     thread.join(float(timeout))
     if thread.is_alive():
@@ -190,7 +199,7 @@ class LocalOAuth2(OAuth2):
 
     def _x_scope_parser(self, scope):
         # RFC 6749 section 3.3: space-delimited.
-        if isinstance(scope, str):
+        if isinstance(scope, six.string_types):
             return scope
         return ' '.join(scope) if scope else ''
 
@@ -203,7 +212,7 @@ class LocalOAuth2(OAuth2):
             params = self.params
             if not params or (len(params) == 1 and 'user_state' in params):
                 # Phase 1: a fresh verifier per login, kept in the session.
-                verifier = secrets.token_urlsafe(48)
+                verifier = _random_token(48)
                 self._session_set('pkce_verifier', verifier)
                 self.user_authorization_params = dict(
                     self.user_authorization_params,
