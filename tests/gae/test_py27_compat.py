@@ -16,6 +16,8 @@ GEN1_PATHS = [
     'authomatic_extras/testing/__init__.py',
     'authomatic_extras/testing/providers.py',
     'legacy_examples/gen1',
+    'legacy_examples/gen1_upstream',
+    'appengine_config.py',
 ]
 
 
