@@ -11,8 +11,13 @@ local OAuth 2.0 provider of ``authomatic_extras.testing``::
     provider_id = 1, scope = 'openid, profile, email'
     provider_url = 'http://127.0.0.1:PORT'   (a dynamic property)
 
-Served by the top-level ``app.yaml``; run it with
-``python -m authomatic_extras.gae.devserver app.yaml``.
+Served by the top-level ``app.yaml``: on Python 3 with
+``python -m authomatic_extras.gae.devserver app.yaml``; on the ``python27``
+runtime (and Google's ``dev_appserver.py``) with the package and its
+dependencies vendored into ``lib/`` (see docs/gae.md).
+
+After a login the session gets a new id (against session fixation) and the
+browser is sent to ``/``, so reloading the page does not replay the callback.
 
 Python 2.7 compatible (the python27 runtime runs it).
 """
@@ -35,6 +40,15 @@ PAGE = (u'<!DOCTYPE html><html><head><meta charset="utf-8">'
         u'<title>{title}</title>'
         u'<link rel="stylesheet" href="/static/style.css"></head>'
         u'<body><h1>{title}</h1>{body}</body></html>')
+
+
+#: Shown when no provider is configured yet (only the "Example" entity).
+NO_PROVIDERS = (
+    u'<p class="hint">No login provider is configured yet. Add one '
+    u'<code>NDBConfig</code> entity per provider (the "Example" entity shows '
+    u'the fields): on Google\'s dev_appserver.py in its admin console\'s '
+    u'Datastore Viewer; on the Python 3 dev server as docs/gae.md, section '
+    u'"Local dev server", describes.</p>')
 
 
 def page(handler, title, body, status=200):
@@ -76,22 +90,35 @@ class Home(webapp2.RequestHandler):
             return
         user = user_session(self, key).get('user')
         if user:
-            who = (u'<p class="user">Logged in as {0} ({1}) '
-                   u'<a href="/logout">Log out</a></p>').format(
+            who = (u'<p class="user">Logged in as {0} ({1})</p>'
+                   u'<p class="user-id">id: {2}</p>'
+                   u'<p><a href="/logout">Log out</a></p>').format(
                        escape(user.get('name') or u''),
-                       escape(user.get('email') or u''))
+                       escape(user.get('email') or u''),
+                       escape(user.get('id') or u''))
         else:
             who = u''
-        links = u''.join(
-            u'<li><a href="/login/%s">%s</a></li>' % (escape(name),
-                                                      escape(name))
-            for name in sorted(config.keys()) if name.isalnum())
-        if not links:
-            links = (u'<li class="hint">No provider yet: replace the "Example" '
-                     u'NDBConfig entity (locally: the dev server\'s --seed FILE, '
-                     u'or /_ah/admin/config as an administrator).</li>')
+        names = [name for name in sorted(config.keys()) if name.isalnum()]
+        if not names:
+            return page(self, 'Authomatic gen-1 example', who + NO_PROVIDERS)
+        links = u''.join(login_link(name, config.get(name)) for name in names)
         page(self, 'Authomatic gen-1 example',
              who + u'<p>Log in with:</p><ul>%s</ul>' % links)
+
+
+def login_link(name, entry):
+    """A list item that starts the login with provider ``name``: a link, or
+    for an OpenID provider a form asking for the identifier."""
+    class_ = entry.get('class_')
+    class_name = getattr(class_, '__name__', None) or u'%s' % (class_,)
+    if class_name.endswith('OpenID'):
+        field = entry.get('identifier_param') or 'id'
+        return (u'<li><form action="/login/%s"><label>%s <input name="%s" '
+                u'placeholder="OpenID identifier"></label> <button '
+                u'type="submit">Log in</button></form></li>') % (
+                    escape(name), escape(name), escape(field, {'"': '&quot;'}))
+    return u'<li><a href="/login/%s">%s</a></li>' % (escape(name),
+                                                     escape(name))
 
 
 class Login(webapp2.RequestHandler):
@@ -124,14 +151,17 @@ class Login(webapp2.RequestHandler):
             return page(self, 'Login failed', u'<p>%s</p><p><a href="/">Back'
                         u'</a></p>' % detail, status=401)
         user = result.user
+        # A new session id before the user goes in: a session id planted in
+        # the browser before the login (session fixation) finds nothing.
+        session.rotate()
         session['user'] = {'name': user.name, 'email': user.email,
                            'id': u'%s' % (user.id,)}
         session.save()
-        page(self, 'Logged in', u'<p class="user">Hello {0} ({1})</p>'
-             u'<p>id: {2}</p><p><a href="/">Home</a> '
-             u'<a href="/logout">Log out</a></p>'.format(
-                 escape(user.name or u''), escape(user.email or u''),
-                 escape(u'%s' % (user.id,))))
+        # Leave the callback URL, so a reload does not run the callback again.
+        self.redirect('/')
+
+    # An OpenID provider may answer with a form POSTed back to the callback.
+    post = get
 
 
 class Logout(webapp2.RequestHandler):

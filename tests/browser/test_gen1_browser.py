@@ -91,11 +91,14 @@ def test_gen1_allow_shows_the_user(page, gen1, screenshots):
     to_consent(page, gen1, screenshots)
     page.select_option('#username', 'bob')
     page.click('#allow')
-    page.wait_for_url(lambda url: url.startswith(gen1['url'] + 'login/local?'))
-    expect()(page.locator('h1')).to_have_text('Logged in')
-    expect()(page.locator('.user')).to_have_text('Hello Bob Marley (bob@example.org)')
-    assert 'id: id-bob' in page.locator('body').inner_text()
+    # The callback redirects to the home page: a reload cannot replay it.
+    page.wait_for_url(gen1['url'])
+    expect()(page.locator('h1')).to_have_text('Authomatic gen-1 example')
+    expect()(page.locator('.user')).to_have_text('Logged in as Bob Marley (bob@example.org)')
+    expect()(page.locator('.user-id')).to_have_text('id: id-bob')
     screenshots.take(page, 'logged-in')
+    page.reload()
+    expect()(page.locator('.user')).to_have_text('Logged in as Bob Marley (bob@example.org)')
 
 
 def test_gen1_deny_shows_a_readable_error(page, gen1, screenshots):
@@ -113,10 +116,7 @@ def test_gen1_deny_shows_a_readable_error(page, gen1, screenshots):
 def test_gen1_log_out(page, gen1, screenshots):
     to_consent(page, gen1, screenshots)
     page.click('#allow')
-    expect()(page.locator('.user')).to_contain_text('Alice Liddell')
-    logout = page.get_by_role('link', name=re.compile('^Log out$'))
-    expect()(logout).to_be_visible(timeout=2000)
-    page.goto(gen1['url'])
+    page.wait_for_url(gen1['url'])
     expect()(page.locator('.user')).to_contain_text('Logged in as Alice Liddell')
     page.get_by_role('link', name=re.compile('^Log out$')).click()
     page.wait_for_url(gen1['url'])

@@ -153,7 +153,8 @@ def test_example_app_logs_in_over_http_and_config_survives_restart(
         assert 'href="/login/local"' in home.text
         trip = login_with_requests(server.url + '/login/local')
         assert trip.response.status_code == 200
-        assert 'Hello Alice Liddell (alice@example.org)' in trip.response.text
+        assert trip.response.url == server.url + '/'  # away from the callback
+        assert 'Logged in as Alice Liddell (alice@example.org)' in trip.response.text
         assert trip.consent_hops
         # Static handlers of app.yaml.
         css = requests.get(server.url + '/static/style.css', timeout=30)
@@ -181,7 +182,7 @@ def test_example_app_logs_in_over_http_and_config_survives_restart(
             server.url + '/', timeout=30).text
         trip = login_with_requests(server.url + '/login/local',
                                    username='bob')
-        assert 'Hello Bob Marley (bob@example.org)' in trip.response.text
+        assert 'Logged in as Bob Marley (bob@example.org)' in trip.response.text
     finally:
         server.stop()
 
