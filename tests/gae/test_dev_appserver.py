@@ -451,6 +451,12 @@ def test_gen1_oauth1_login(gae):
     assert 'Logged in as Alice Liddell (alice@example.org)' in trip.response.text
 
 
+def stored_entities(gae, kind):
+    """How many entities of ``kind`` the Datastore Viewer lists."""
+    page = requests.get(gae['admin'] + '/datastore', params={'kind': kind}, timeout=30).text
+    return len(set(re.findall(r'href="/datastore/edit/([^"?]+)', page)))
+
+
 def test_gen1_openid_login_with_the_ndb_store(gae):
     openid = gae['providers']['openid']
     url = gae['gen1'] + '/login/openid?' + urlencode({'id': openid.identifier('bob')})
@@ -458,6 +464,14 @@ def test_gen1_openid_login_with_the_ndb_store(gae):
     assert trip.response.url == gae['gen1'] + '/', trip
     assert 'Logged in as' in trip.response.text, trip.response.text[:2000]
     assert openid.identifier('bob') in trip.response.text
+    # python-openid kept its association and the used nonce in NDBOpenIDStore
+    # (eventually consistent listing: give it a moment).
+    deadline = time.time() + 30
+    while time.time() < deadline and not (stored_entities(gae, 'OpenIDAssociation')
+                                          and stored_entities(gae, 'OpenIDNonce')):
+        time.sleep(0.5)
+    assert stored_entities(gae, 'OpenIDAssociation') >= 1
+    assert stored_entities(gae, 'OpenIDNonce') >= 1
 
 
 def test_gen1_gaeopenid_login_through_ah_login(gae):
