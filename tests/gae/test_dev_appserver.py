@@ -92,6 +92,16 @@ def vendoring_command():
     return commands[0]
 
 
+def test_readme_and_docs_give_the_same_vendoring_command():
+    with open(os.path.join(REPO, 'README.md'), encoding='utf-8') as readme:
+        text = readme.read()
+    gen1 = text.split('## Google App Engine, first generation', 1)[1].split('\n## ', 1)[0]
+    commands = [line for block in re.findall(r'```\n(.+?)\n```', gen1, re.S)
+                for line in block.splitlines() if ' -t lib ' in line]
+    assert commands == [vendoring_command()]
+    assert 'pip install authomatic-extras' not in text  # not on PyPI
+
+
 # -- dev_appserver ---------------------------------------------------------
 
 
