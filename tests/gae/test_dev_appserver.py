@@ -48,7 +48,9 @@ import requests
 from authomatic_extras.testing import (LocalOAuth1Server, LocalOAuth2Server, LocalOpenIDServer,
                                        login_with_requests)
 
-pytestmark = pytest.mark.slow
+# The first test also waits for the module's setup: the SDK install (once per
+# checkout), the vendoring and dev_appserver's start.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
