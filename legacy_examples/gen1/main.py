@@ -44,11 +44,14 @@ PAGE = (u'<!DOCTYPE html><html><head><meta charset="utf-8">'
 
 #: Shown when no provider is configured yet (only the "Example" entity).
 NO_PROVIDERS = (
-    u'<p class="hint">No login provider is configured yet. Add one '
+    u'<p class="hint">No login provider is configured yet: add one '
     u'<code>NDBConfig</code> entity per provider (the "Example" entity shows '
-    u'the fields): on Google\'s dev_appserver.py in its admin console\'s '
-    u'Datastore Viewer; on the Python 3 dev server as docs/gae.md, section '
-    u'"Local dev server", describes.</p>')
+    u'the fields). On the Python 3 dev server, start it with '
+    u'<code>--seed FILE</code>, or sign in as an administrator and open '
+    u'<code>/_ah/admin/config</code> (docs/gae.md, "From a checkout to a '
+    u'local gen-1 login"); on Google\'s dev_appserver.py, use its admin '
+    u'console\'s Datastore Viewer (docs/gae.md, "Google\'s '
+    u'dev_appserver.py").</p>')
 
 
 def page(handler, title, body, status=200):
