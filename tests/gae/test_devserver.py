@@ -294,7 +294,7 @@ def test_config_from_the_admin_page_then_login(tmp_path, oauth2_provider):
         assert 'local-client' in listing and entry['consumer_secret'] not in listing
         assert 'href="/login/local"' in requests.get(server.url + '/', timeout=30).text
         trip = login_with_requests(server.url + '/login/local', username='bob')
-        assert 'Hello Bob Marley (bob@example.org)' in trip.response.text
+        assert 'Logged in as Bob Marley (bob@example.org)' in trip.response.text
     finally:
         assert server.stop() == 0, server.output
 

@@ -141,7 +141,7 @@ def test_the_walk_as_written_logs_in(tmp_path):
             home = requests.get(url + '/', timeout=30)
             assert home.status_code == 200 and 'href="/login/local"' in home.text
             trip = login_with_requests(url + '/login/local', username='alice')
-            assert 'Hello Alice Liddell (alice@example.org)' in trip.response.text
+            assert 'Logged in as Alice Liddell (alice@example.org)' in trip.response.text
         finally:
             code = app.stop()
         assert code == 0, app.output
