@@ -24,10 +24,11 @@ SCOPE = ('openid', 'profile', 'email')
 #: name -> one-line description (the order of the tables).
 CONTENDERS = {
     'ours': 'authomatic_extras.flask.FlaskAuthomatic (README usage)',
-    'upstream': 'authomatic.extras.flask.FlaskAuthomatic (authomatic 1.3.0)',
+    'upstream': 'authomatic.extras.flask.FlaskAuthomatic (authomatic 1.3.0), '
+                'the baseline of the step targets',
     'authlib': "Authlib's Flask client (authlib.integrations.flask_client.OAuth), PKCE S256",
     'core': 'bare core: Authomatic.login(WerkzeugAdapter(request, response), name) '
-            'in a Flask view, core cookie session (the baseline of the targets)',
+            'in a Flask view, core cookie session',
     'core-wsgi': 'bare core in a plain Werkzeug app (authomatic_extras.testing.apps.'
                  'make_login_app), no Flask (reference)',
     'floor': 'bare Flask view: state + PKCE verifier in the Flask session, the same '

@@ -17,10 +17,14 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 FULL = {'logins': 300, 'redirects': 3000, 'seconds': 10.0, 'rss_logins': 10000,
-        'warmup': 0.5, 'two_orders': True}
+        'warmup': 0.5, 'two_orders': True, 'instr_n': 20}
 QUICK = {'logins': 10, 'redirects': 60, 'seconds': 0.6, 'rss_logins': 150,
-         'warmup': 0.2, 'two_orders': False}
-SECTIONS = ('steps', 'throughput', 'rss', 'gae')
+         'warmup': 0.2, 'two_orders': False, 'instr_n': 5}
+SECTIONS = ('instructions', 'steps', 'throughput', 'rss', 'gae')
+#: Contenders whose instructions are counted (quick: only what CI checks).
+INSTRUCTION_CONTENDERS = {'full': ('harness', 'ours', 'upstream', 'core', 'authlib',
+                                   'core-wsgi', 'floor'),
+                          'quick': ('ours', 'upstream')}
 
 
 def _versions():
@@ -86,7 +90,7 @@ def main(argv=None):
     parser.add_argument('--only', default=','.join(SECTIONS),
                         help='comma-separated sections: ' + ', '.join(SECTIONS))
     parser.add_argument('--no-chart', action='store_true', help='skip the PNG')
-    for key in ('logins', 'redirects', 'rss_logins'):
+    for key in ('logins', 'redirects', 'rss_logins', 'instr_n'):
         parser.add_argument('--' + key.replace('_', '-'), type=int,
                             help='override ({0} full / {1} quick)'.format(FULL[key], QUICK[key]))
     parser.add_argument('--seconds', type=float, help='per contender and concurrency '
@@ -94,13 +98,13 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     settings = dict(QUICK if args.quick else FULL)
-    for key in ('logins', 'redirects', 'rss_logins', 'seconds'):
+    for key in ('logins', 'redirects', 'rss_logins', 'seconds', 'instr_n'):
         if getattr(args, key) is not None:
             settings[key] = getattr(args, key)
     sections = [s for s in args.only.split(',') if s]
     os.makedirs(args.out, exist_ok=True)
 
-    from benchmarks import gae_rpcs, memory, report, steps, throughput
+    from benchmarks import gae_rpcs, instructions, memory, report, steps, throughput
     from benchmarks.apps import CONTENDERS, MAIN
     from benchmarks.client import provider_process
 
@@ -123,6 +127,12 @@ def main(argv=None):
 
     with provider_process() as provider:
         say('provider at ' + provider.url)
+        if 'instructions' in sections:
+            names = INSTRUCTION_CONTENDERS['quick' if args.quick else 'full']
+            say('instructions per step (callgrind): {0} x {1} steps'.format(
+                ', '.join(names), settings['instr_n']))
+            results['instructions'] = instructions.measure(
+                provider.url, names, settings['instr_n'], warmup=2 if args.quick else 3)
         if 'steps' in sections:
             say('per-step cost: {0} logins x {1} contenders, {2} extra redirects'.format(
                 settings['logins'], len(CONTENDERS), settings['redirects']))
@@ -154,9 +164,9 @@ def main(argv=None):
         results['notes'].append('Quick mode: a handful of repetitions; ratios are rough and '
                                 'the targets are not judged reliably. Run without --quick.')
     results['notes'] += [
-        'The baseline of the step targets is `core`: the core call in a Flask view of the same '
-        'kind of app (same Flask request/response cycle), with the core\'s own cookie session. '
-        '`core-wsgi` is the same call without Flask, for reference.',
+        'The baseline of the step targets is `upstream`, the extension this one replaces. '
+        '`core` is the core call in a Flask view of the same kind of app, with the core\'s '
+        'own cookie session; `core-wsgi` the same call without Flask, for reference.',
         'Contenders are interleaved in random order per repetition (steps) and run in '
         'forward then reverse order (logins/s), so drift of the shared machine hits them alike.',
         'The callback wall time includes two real HTTP requests to the provider for every '
@@ -168,8 +178,11 @@ def main(argv=None):
         json.dump(results, handle, indent=1, sort_keys=True)
     say('wrote ' + path)
     for target, measured, met in report.targets(results):
-        say('{0:7s} {1}: {2}'.format('met' if met else 'MISSED', target, measured))
-    return 0
+        say('{0:7s} {1}: {2}'.format('holds' if met else 'NO', target, measured))
+    failures = report.instruction_check(results)
+    for failure in failures:
+        say('FAIL ' + failure)
+    return 1 if failures else 0
 
 
 if __name__ == '__main__':
