@@ -19,50 +19,85 @@ from benchmarks.apps import LOGIN_PATH, make_app
 from benchmarks.client import CookieJar, call_wsgi, consent, environ_for, path_of, provider_process
 from benchmarks.stats import median
 
-#: (module, qualified name) of what is timed; missing ones are skipped.
+ALL = frozenset(('ours', 'core', 'upstream'))
+OURS = frozenset(('ours',))
+
+#: (module, qualified name, contenders whose steps must call it) of what is
+#: timed. A target that does not exist, or that a listed contender never
+#: called, is an error: a renamed function must not silently drop out.
 TARGETS = [
-    ('flask.app', 'Flask.wsgi_app'),
-    ('flask.app', 'Flask.full_dispatch_request'),
-    ('flask.sessions', 'SecureCookieSessionInterface.open_session'),
-    ('flask.sessions', 'SecureCookieSessionInterface.save_session'),
-    ('authomatic.core', 'Authomatic.login'),
-    ('authomatic.core', 'Session.save'),
-    ('authomatic.core', 'Session._get_data'),
-    ('authomatic.providers.oauth2', 'OAuth2.login'),
-    ('authomatic.providers', 'BaseProvider._fetch'),
-    ('authomatic_extras.flask', 'FlaskAuthomatic._login_for_request'),
-    ('authomatic_extras.flask', 'FlaskAuthomatic._ensure_app'),
-    ('authomatic_extras.flask', 'FlaskAuthomatic._is_provider'),
-    ('authomatic_extras.flask', 'FlaskAuthomatic._carry_headers'),
-    ('authomatic_extras.flask', '_redirect_values'),
-    ('authomatic_extras.login_state', 'LoginState.__init__'),
-    ('authomatic_extras.login_state', 'LoginState._select'),
-    ('authomatic_extras.login_state', 'LoginState.save'),
-    ('authomatic_extras.login_state', 'LoginState.clear'),
-    ('authomatic_extras.login_state', '_haystack'),
-    ('itsdangerous.serializer', 'Serializer.dumps'),
-    ('itsdangerous.timed', 'TimedSerializer.loads'),
-    ('authomatic.extras.flask', 'FlaskAuthomatic.session_saver'),
+    ('flask.app', 'Flask.wsgi_app', ALL),
+    ('flask.app', 'Flask.full_dispatch_request', ALL),
+    ('flask.sessions', 'SecureCookieSessionInterface.open_session', ALL),
+    ('flask.sessions', 'SecureCookieSessionInterface.save_session', ALL),
+    ('authomatic.core', 'Authomatic.login', ALL),
+    ('authomatic.adapters', 'WerkzeugAdapter.__init__', ALL),
+    ('authomatic.core', 'Session.save', frozenset(('core',))),
+    ('authomatic.core', 'Session._get_data', frozenset(('core',))),
+    ('authomatic.providers.oauth2', 'OAuth2.login', ALL),
+    ('authomatic.providers', 'BaseProvider._fetch', ALL),
+    ('authomatic_extras.flask', 'FlaskAuthomatic._login_for_request', OURS),
+    ('authomatic_extras.flask', 'FlaskAuthomatic._ensure_app', OURS),
+    ('authomatic_extras.flask', 'FlaskAuthomatic._provider_settings', OURS),
+    ('authomatic_extras.flask', 'FlaskAuthomatic._carry_headers', OURS),
+    ('authomatic_extras.flask', 'FlaskAuthomatic._send_signal', OURS),
+    ('authomatic_extras.login_state', 'LoginState.__init__', OURS),
+    ('authomatic_extras.login_state', 'LoginState._select', OURS),
+    ('authomatic_extras.login_state', 'LoginState.save', OURS),
+    ('authomatic_extras.login_state', 'LoginState.clear', OURS),
+    ('authomatic_extras.login_state', 'make_token', OURS),
+    ('itsdangerous.timed', 'TimestampSigner.sign', OURS),
+    ('itsdangerous.timed', 'TimestampSigner.unsign', OURS),
 ]
 
 
+class TargetError(RuntimeError):
+    """A profiled function is gone or was never called: the table would lie."""
+
+
+def resolve(module_name, qualname):
+    """(holder, attribute, original) of a target; raises :class:`TargetError`."""
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as error:
+        raise TargetError('cannot import {0} to time {1}: {2}'.format(
+            module_name, qualname, error)) from error
+    owner, _, attr = qualname.rpartition('.')
+    holder = module
+    for part in owner.split('.') if owner else ():
+        holder = getattr(holder, part, None)
+    original = vars(holder).get(attr) if holder is not None else None
+    if original is None:
+        raise TargetError('{0}.{1} does not exist any more: update TARGETS in '
+                          'benchmarks/profile.py'.format(module_name, qualname))
+    return holder, attr, original
+
+
+def check_called(calls_by_contender, targets=None):
+    """Raise :class:`TargetError` for a target a contender should have called
+    but did not (``calls_by_contender``: contender -> Counter of qualnames)."""
+    missing = []
+    for module_name, qualname, expected in targets or TARGETS:
+        for contender, calls in calls_by_contender.items():
+            if contender in expected and not calls.get(qualname):
+                missing.append('{0}.{1} (by {2})'.format(module_name, qualname, contender))
+    if missing:
+        raise TargetError('never called, so their rows would read 0: ' + ', '.join(missing)
+                          + '; the code moved: update TARGETS in benchmarks/profile.py')
+
+
 class Timers(object):
-    def __init__(self):
+    def __init__(self, targets=None):
+        self.targets = TARGETS if targets is None else targets
         self.total = collections.Counter()
         self.calls = collections.Counter()
         self._undo = []
 
     def install(self):
-        for module_name, qualname in TARGETS:
-            try:
-                module = importlib.import_module(module_name)
-            except ImportError:
-                continue
-            owner, _, attr = qualname.rpartition('.')
-            holder = getattr(module, owner) if owner else module
-            original = holder.__dict__.get(attr) if hasattr(holder, '__dict__') else None
-            if original is None:
-                continue
+        """Wrap every target; :class:`TargetError` (nothing left wrapped) when one is gone."""
+        resolved = [(resolve(module_name, qualname), qualname)
+                    for module_name, qualname, _ in self.targets]
+        for (holder, attr, original), qualname in resolved:
             wrapped = self._wrap(original, qualname)
             setattr(holder, attr, wrapped)
             self._undo.append((holder, attr, original))
@@ -73,6 +108,8 @@ class Timers(object):
         self._undo = []
 
     def _wrap(self, original, name):
+        if isinstance(original, functools._lru_cache_wrapper):
+            original = original.__wrapped__
         is_static = isinstance(original, staticmethod)
         func = original.__func__ if is_static else original
         total, calls, clock = self.total, self.calls, time.perf_counter
@@ -145,6 +182,8 @@ def attribute(provider_url, contenders, n):
             per_step[c] = (step_totals, step_calls)
     finally:
         timers.uninstall()
+    check_called(dict((c, per_step[c][1]['redirect'] + per_step[c][1]['callback'])
+                      for c in contenders))
     lines = []
     for c in contenders:
         totals, calls = per_step[c]
