@@ -223,6 +223,7 @@ def markdown(results):
                            + [_calls(d['login']['calls'])])))
         lines.append('')
 
+    lines += _gae_steps_lines(results.get('gae_steps'))
     if results.get('chart'):
         lines += ['## Chart', '', '![ratios]({0})'.format(results['chart']), '']
     if results.get('notes'):
@@ -259,6 +260,50 @@ def _instruction_lines(results):
                       '{0:.3f}'.format(_ratio(c[step], upstream[step])) if upstream else '',
                       '{0:.0f}'.format(timed['median']) if timed else '']
         lines.append('| ' + ' | '.join(cells) + ' |')
+    lines.append('')
+    return lines
+
+
+RUNTIMES = (('py3', 'Python 3 (appengine-python-standard testbed)'),
+            ('py27', 'Python 2.7 (gen-1 SDK testbed)'))
+REGIME_TEXT = {'cold': 'cold: first login, memcache empty',
+               'warm': 'warm',
+               'evicted': 'after a memcache eviction'}
+
+
+def _gae_steps_lines(data):
+    if not data:
+        return []
+    lines = ['## App Engine gen-1: RPCs and time per login step', '',
+             '`NDBConfig` + `Webapp2Session` (default backend `memcache`) in a webapp2 app, '
+             'under the testbed\'s datastore and memcache stubs, logging in to the same '
+             'local provider; each step in a fresh NDB context. Datastore / memcache RPCs '
+             'per step (the same in every login of a regime) and the median time of the '
+             'step in ms (testbed stubs in-process, so a real RPC costs more; the callback '
+             'includes the two requests to the provider). Eviction: `memcache.flush_all()` '
+             'before the login.', '',
+             '| runtime | regime | redirect RPCs | redirect ms | callback RPCs | callback ms '
+             '| calls in the login |', '|---|---|---:|---:|---:|---:|---|']
+    for key, text in RUNTIMES:
+        runtime = data.get(key)
+        if runtime is None:
+            continue
+        if 'unavailable' in runtime:
+            lines.append('| {0} | not measured: {1} | | | | | |'.format(
+                text, runtime['unavailable'].replace('|', '/')[:200]))
+            continue
+        label = '{0}, Python {1}'.format(text.split(' (')[0], runtime['python'])
+        for regime in ('cold', 'warm', 'evicted'):
+            d = runtime['regimes'][regime]
+            calls = dict(d['redirect']['calls'])
+            for name, n in d['callback']['calls'].items():
+                calls[name] = calls.get(name, 0) + n
+            lines.append('| {0} | {1} (n={2}) | {3} / {4} | {5:.1f} | {6} / {7} | {8:.1f} '
+                         '| {9} |'.format(
+                             label, REGIME_TEXT[regime], d['redirect']['n'],
+                             d['redirect']['datastore'], d['redirect']['memcache'],
+                             d['redirect']['ms'], d['callback']['datastore'],
+                             d['callback']['memcache'], d['callback']['ms'], _calls(calls)))
     lines.append('')
     return lines
 

@@ -104,7 +104,8 @@ def main(argv=None):
     sections = [s for s in args.only.split(',') if s]
     os.makedirs(args.out, exist_ok=True)
 
-    from benchmarks import gae_rpcs, instructions, memory, report, steps, throughput
+    from benchmarks import (gae_rpcs, gae_runtimes, instructions, memory, report, steps,
+                            throughput)
     from benchmarks.apps import CONTENDERS, MAIN
     from benchmarks.client import provider_process
 
@@ -156,6 +157,9 @@ def main(argv=None):
         if 'gae' in sections:
             say('App Engine RPCs')
             results['gae'] = gae_rpcs.run(provider.url)
+            say('App Engine login steps on Python 3' + ('' if args.quick else ' and 2.7'))
+            results['gae_steps'] = gae_runtimes.measure(
+                provider.url, logins=2 if args.quick else 7, py27=not args.quick)
 
     results['meta']['load'] = 'load average (1, 5, 15 min) before: {0}; after: {1}'.format(
         load_before, _load())

@@ -75,3 +75,16 @@ def test_a_whatif_variant_is_called_by_real_logins_or_fails(local_oauth2_server)
         one_login(app, name, 'alice', 'id-alice')
     whatif.check_called(table)
     assert all(p.calls > 0 for patches in table.values() for p in patches)
+
+
+def test_the_gen1_step_benchmark_stays_python_2_7_compatible():
+    import shutil
+    import subprocess
+    script = os.path.join(os.path.dirname(sys.executable), 'vermin')
+    vermin = script if os.path.exists(script) else shutil.which('vermin')
+    assert vermin, 'vermin is not installed (pip install vermin)'
+    proc = subprocess.run([vermin, '-q', '--no-tips', '--violations', '--eval-annotations',
+                           '-t=2.7-', '-t=3.5-', 'benchmarks/gae_steps.py',
+                           'benchmarks/gae_provider.py'],
+                          cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -69,9 +69,18 @@ def test_quick_run_writes_the_table_with_every_contender(tmp_path):
     assert gae['config']['upstream']['warm']['login']['datastore'] > 0
     assert gae['config']['ours']['warm']['login']['datastore'] == 0
     assert set(gae['sessions']) == {'securecookie', 'memcache', 'datastore'}
+    # NDBConfig + Webapp2Session per login step on Python 3 (2.7: full run only).
+    regimes = results['gae_steps']['py3']['regimes']
+    assert regimes['cold']['redirect']['datastore'] == 1      # the config query
+    assert regimes['warm']['redirect']['datastore'] == 0
+    assert regimes['warm']['callback']['datastore'] == 0
+    assert regimes['evicted']['redirect']['datastore'] == 1   # refilled after the flush
+    for regime in regimes.values():
+        assert regime['redirect']['memcache'] > 0 and regime['callback']['ms'] > 0
 
     headings = ['## Summary', '## Per-request cost', '## Set-Cookie bytes',
-                '## Complete logins per second', '## Memory', '## App Engine']
+                '## Complete logins per second', '## Memory', '## App Engine',
+                '## App Engine gen-1: RPCs and time per login step']
     if HAVE_VALGRIND:
         counted = results['instructions']
         assert set(counted) == {'ours', 'upstream'}
