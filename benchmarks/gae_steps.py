@@ -41,6 +41,9 @@ USERS = (('alice', 'id-alice'), ('bob', 'id-bob'))
 
 def use_sdk(sdk):
     """``sys.path`` as the python27 runtime has it (Python 2.7 only)."""
+    # The app's vendored six (>= 1.12, as the test job's pins), not the SDK's
+    # older copies that fix_sys_path() puts first.
+    import six  # noqa: F401
     sys.path.insert(0, sdk)
     import dev_appserver
     dev_appserver.fix_sys_path()
