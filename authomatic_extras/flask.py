@@ -270,6 +270,8 @@ class FlaskAuthomatic(Authomatic):
         #: the app (one extension may serve several apps).
         self._app_states: 'weakref.WeakKeyDictionary[Flask, _AppState]' = \
             weakref.WeakKeyDictionary()
+        #: Where this instance keeps the current request's outcome in ``g``.
+        self._g_key = '_authomatic_extras_{0:x}'.format(id(self))
         if app is not None:
             self.init_app(app)
 
@@ -332,14 +334,11 @@ class FlaskAuthomatic(Authomatic):
 
     def _ensure_app(self) -> None:
         """Apply :meth:`init_app` to the current app if nobody did (seed usage)."""
-        if self._app_state() is None:
-            self.init_app(cast(Flask, current_app._get_current_object()))  # type: ignore[attr-defined]
+        app = cast(Flask, current_app._get_current_object())  # type: ignore[attr-defined]
+        if app not in self._app_states:
+            self.init_app(app)
 
     # -- per-request outcome -----------------------------------------------
-
-    @property
-    def _g_key(self) -> str:
-        return '_authomatic_extras_{0:x}'.format(id(self))
 
     def _request_state(self) -> Optional[_RequestState]:
         if not has_request_context():
