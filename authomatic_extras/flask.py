@@ -149,6 +149,12 @@ def _root_cause(error: Optional[BaseException]) -> Optional[BaseException]:
     return error
 
 
+def _current_request() -> Any:
+    """The request object itself (every attribute read through the
+    :data:`flask.request` proxy costs a context lookup)."""
+    return request._get_current_object()  # type: ignore[attr-defined]
+
+
 #: Parameters of a provider's answer (the core starts a login only without them).
 _ANSWER_PARAMS = frozenset(['code', 'error', 'error_message', 'error_reason', 'state',
                             'oauth_token', 'oauth_verifier', 'denied', 'openid.mode'])
@@ -344,7 +350,7 @@ class FlaskAuthomatic(Authomatic):
         if not has_request_context():
             return None
         state = g.get(self._g_key)
-        if state is not None and state.request is request._get_current_object():  # type: ignore[attr-defined]
+        if state is not None and state.request is _current_request():
             return cast(_RequestState, state)
         return None
 
@@ -399,8 +405,7 @@ class FlaskAuthomatic(Authomatic):
                     # escaped (the core's own page reflects request values).
                     self._logger.exception('authomatic: login failed')
                     return debug_error_response(error)
-                setattr(g, self._g_key, _RequestState(
-                    request._get_current_object(), result, login_response))  # type: ignore[attr-defined]
+                setattr(g, self._g_key, _RequestState(_current_request(), result, login_response))
                 return self._carry_headers(login_response, view(*args, **kwargs))
 
             return cast(ViewFunc, decorated)
@@ -411,6 +416,7 @@ class FlaskAuthomatic(Authomatic):
                            login_kwargs: Dict[str, Any],
                            url_provider_name: Optional[str]) -> Optional[LoginResult]:
         self._ensure_app()
+        current = _current_request()
         args = list(login_args)
         kwargs = dict(login_kwargs)
         if args:
@@ -438,22 +444,23 @@ class FlaskAuthomatic(Authomatic):
         else:
             # OpenID answers are tied to their login by a flow id in the signed
             # return_to; OAuth answers by the state / request token they echo.
-            state = LoginState(flask_session, self.prefix, provider_name, cast(str, self.secret),
-                               self.session_max_age, params=request.args.values(),
+            state = LoginState(flask_session._get_current_object(),  # type: ignore[attr-defined]
+                               self.prefix, provider_name, cast(str, self.secret),
+                               self.session_max_age, params=current.args.values(),
                                echoes=lambda: _redirect_values(login_response), bind=openid,
-                               flow_id=request.args.get(FLOW_PARAM) if openid else None,
+                               flow_id=current.args.get(FLOW_PARAM) if openid else None,
                                max_bytes=self.login_state_max_bytes)
             session, saver = state, state.save
 
         if openid and 'store' not in kwargs and settings.get('store') is None:
             kwargs['store'] = self.openid_store
-        adapter = WerkzeugAdapter(request, login_response)
+        adapter = WerkzeugAdapter(current, login_response)
 
         def without_login(error: BaseError) -> LoginResult:
             return self._result_without_login(adapter, provider_name, settings, session,
                                               saver, error, kwargs)
 
-        if state is not None and state.bind and 'openid.mode' in request.args \
+        if state is not None and state.bind and 'openid.mode' in current.args \
                 and not (state.continued and state.found and state.problem is None):
             # An OpenID answer of no usable login of this session (none, or
             # expired, or invalid): refused before python3-openid acts on it
@@ -491,7 +498,7 @@ class FlaskAuthomatic(Authomatic):
                 'This request neither starts nor continues a login with "{0}": the '
                 'parameters {1} are not what the provider sends back. Start the login '
                 'again from its link, without query parameters.').format(
-                    provider_name, ', '.join(sorted(request.args)) or '(none)'))
+                    provider_name, ', '.join(sorted(current.args)) or '(none)'))
         self._send_signal(provider_name, result, login_response)
         return result
 
