@@ -80,6 +80,14 @@ def _load():
         return 'n/a'
 
 
+def _busy(load):
+    """Whether a 1-minute load average (as _load() gives it) means other work ran."""
+    try:
+        return float(load.split()[0]) > 0.5 * (os.cpu_count() or 1)
+    except (ValueError, IndexError):
+        return False
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog='python -m benchmarks',
                                      description=__doc__.split('\n\n')[0])
@@ -164,6 +172,13 @@ def main(argv=None):
     results['meta']['load'] = 'load average (1, 5, 15 min) before: {0}; after: {1}'.format(
         load_before, _load())
     results['meta']['duration'] = '{0:.0f} s'.format(time.time() - started)
+    busy = _busy(load_before)
+    if busy:
+        results['notes'].append(
+            'The machine was busy while this ran (load average before: {0} on {1} CPUs), so '
+            'the times and logins/s are noisy; rerun `{2}` on an otherwise idle machine to '
+            'regenerate them. The instruction counts do not depend on the load.'.format(
+                load_before, os.cpu_count(), command))
     if args.quick:
         results['notes'].append('Quick mode: a handful of repetitions; ratios are rough and '
                                 'the targets are not judged reliably. Run without --quick.')
