@@ -69,7 +69,17 @@ def make_harness(provider_url):
 
 
 def _build(name, provider_url):
-    return make_harness(provider_url) if name == 'harness' else make_app(name, provider_url)
+    """(app, check) of a contender; ``whatif:<variant>`` is ours with that
+    variant's patches (:mod:`benchmarks.whatif`), and ``check()`` raises
+    when a patch was never called (the variant would measure nothing)."""
+    if name == 'harness':
+        return make_harness(provider_url), lambda: None
+    if name.startswith('whatif:'):
+        from benchmarks import whatif
+        patches = whatif.variants()[name.split(':', 1)[1]]
+        return (whatif.builder(patches, per_request=False)(provider_url),
+                lambda: whatif.check_called({name: patches}))
+    return make_app(name, provider_url), lambda: None
 
 
 def _in_bsearch(batch, libc):
@@ -109,7 +119,7 @@ def child(name, provider_url, n, warmup):
     """Runs under callgrind: warm up, prepare, then the two counted batches."""
     import logging
     logging.disable(logging.CRITICAL)
-    app = _build(name, provider_url)
+    app, check_patches = _build(name, provider_url)
 
     def prepared_callback(i):
         username, sub = USERS[i % 2]
@@ -148,6 +158,7 @@ def child(name, provider_url, n, warmup):
     gc.collect()
     gc.freeze()
     seconds = _in_bsearch(callback_batch, libc)
+    check_patches()
     for result in firsts:
         if result.status != 302 or not result.header('Location'):
             raise CountError('{0}: counted redirect answered {1}'.format(name, result.status))

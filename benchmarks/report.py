@@ -116,6 +116,7 @@ def markdown(results):
         lines.append('')
     lines += _meaning_lines(results)
     lines += _instruction_lines(results)
+    lines += _guarantee_lines(results)
 
     lines += ['## Contenders', '']
     for name, text in CONTENDERS.items():
@@ -360,6 +361,36 @@ def _gae_steps_lines(data):
                              d['redirect']['datastore'], d['redirect']['memcache'],
                              d['redirect']['ms'], d['callback']['datastore'],
                              d['callback']['memcache'], d['callback']['ms'], _calls(calls)))
+    lines.append('')
+    return lines
+
+
+def _guarantee_lines(results):
+    """What each guarantee upstream lacks costs, in instructions per step."""
+    data = results.get('guarantees')
+    if not data:
+        return []
+    counted = data['counted']
+    base = counted.get('whatif:ours-as-is')
+    upstream = (results.get('instructions') or {}).get('upstream')
+    if base is None:
+        return []
+    lines = ['## What each guarantee costs (instructions per step)', '',
+             'Ours with one feature removed at a time (`benchmarks/whatif.py`, patched for '
+             'the whole child process), counted like the table above. A negative change is '
+             'what the feature costs per step.' + (' The last columns put the variant '
+                                                   'beside upstream.' if upstream else ''), '',
+             '| variant | gives up | redirect | change | callback | change'
+             + (' | redirect / upstream | callback / upstream |' if upstream else ' |'),
+             '|---|---|---:|---:|---:|---:' + ('|---:|---:|' if upstream else '|')]
+    for name, c in counted.items():
+        short = name.split(':', 1)[1]
+        cells = ['`{0}`'.format(short), data['gives_up'].get(short, '')]
+        for step in STEPS:
+            cells += ['{0:,.0f}'.format(c[step]), '{0:+,.0f}'.format(c[step] - base[step])]
+        if upstream:
+            cells += ['{0:.3f}'.format(_ratio(c[step], upstream[step])) for step in STEPS]
+        lines.append('| ' + ' | '.join(cells) + ' |')
     lines.append('')
     return lines
 

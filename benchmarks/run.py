@@ -20,7 +20,7 @@ FULL = {'logins': 300, 'redirects': 3000, 'seconds': 10.0, 'rss_logins': 10000,
         'warmup': 0.5, 'two_orders': True, 'instr_n': 20}
 QUICK = {'logins': 10, 'redirects': 60, 'seconds': 0.6, 'rss_logins': 150,
          'warmup': 0.2, 'two_orders': False, 'instr_n': 5}
-SECTIONS = ('instructions', 'steps', 'throughput', 'rss', 'gae')
+SECTIONS = ('instructions', 'guarantees', 'steps', 'throughput', 'rss', 'gae')
 #: Contenders whose instructions are counted (quick: only what CI checks).
 INSTRUCTION_CONTENDERS = {'full': ('harness', 'ours', 'upstream', 'core', 'authlib',
                                    'core-wsgi', 'floor'),
@@ -142,6 +142,14 @@ def main(argv=None):
                 ', '.join(names), settings['instr_n']))
             results['instructions'] = instructions.measure(
                 provider.url, names, settings['instr_n'], warmup=2 if args.quick else 3)
+        if 'guarantees' in sections and not args.quick:
+            say('what each guarantee costs (callgrind, ours with one feature removed)')
+            from benchmarks import whatif
+            results['guarantees'] = {
+                'counted': instructions.measure(
+                    provider.url, ['whatif:' + v for v in whatif.variants()],
+                    settings['instr_n'], warmup=3),
+                'gives_up': dict(whatif.GIVES_UP)}
         if 'steps' in sections:
             say('per-step cost: {0} logins x {1} contenders, {2} extra redirects'.format(
                 settings['logins'], len(CONTENDERS), settings['redirects']))

@@ -88,3 +88,20 @@ def test_the_gen1_step_benchmark_stays_python_2_7_compatible():
                            'benchmarks/gae_provider.py'],
                           cwd=REPO, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_a_whatif_variant_patched_for_good_is_called_or_fails(local_oauth2_server):
+    """The callgrind children patch once for the process (``per_request=False``)."""
+    from benchmarks.steps import one_login
+    patches = whatif.variants()['ours-unsigned-state']
+    app = whatif.builder(patches, per_request=False)(local_oauth2_server.url)
+    try:
+        with pytest.raises(whatif.PatchError, match='never called'):
+            whatif.check_called({'ours-unsigned-state': patches})
+        one_login(app, 'ours-unsigned-state', 'bob', 'id-bob')
+        whatif.check_called({'ours-unsigned-state': patches})
+    finally:
+        for patch in patches:
+            patch.undo()
+    from authomatic_extras import login_state
+    assert login_state._signer is patches[0].saved
