@@ -49,6 +49,7 @@ Differences from upstream that a user can rely on:
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import weakref
@@ -427,7 +428,7 @@ class FlaskAuthomatic(Authomatic):
         settings = self._provider_settings(provider_name)
         if settings is None:
             abort(404, description='Unknown login provider.')
-        if not is_plain_host(request.host):
+        if not is_plain_host(current.host):
             # The core writes the request's URL into pages and redirects.
             abort(400, description='The Host header is not a valid host name.')
 
@@ -467,9 +468,12 @@ class FlaskAuthomatic(Authomatic):
             # (no discovery, no verification, no nonce spent).
             result: Optional[LoginResult] = without_login(self._unmatched(state, provider_name))
         else:
+            # Only OpenID discovers and fetches through python3-openid; OAuth
+            # providers never reach what the guard watches.
+            guard = (openid_guard(AddressPolicy.from_settings(settings)) if openid
+                     else contextlib.nullcontext())
             try:
-                with fetch_timeout(self.fetch_timeout), deferring_core_failures(), \
-                        openid_guard(AddressPolicy.from_settings(settings)):
+                with fetch_timeout(self.fetch_timeout), deferring_core_failures(), guard:
                     result = super(FlaskAuthomatic, self).login(
                         adapter, provider_name, callback=callback, session=session,
                         session_saver=saver, **kwargs)
