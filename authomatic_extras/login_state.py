@@ -146,10 +146,25 @@ def _haystack(params: Iterable[Any]) -> str:
     return '\n'.join(texts)
 
 
+class _KeyedSigner(TimestampSigner):
+    """A :class:`~itsdangerous.TimestampSigner` that derives its HMAC key from
+    the secret once, not on every sign and verify."""
+
+    def __init__(self, secret: str, salt: str) -> None:
+        super().__init__(secret, salt=salt)
+        self._keys: Dict[Any, bytes] = {}
+
+    def derive_key(self, secret_key: Any = None) -> bytes:
+        key = self._keys.get(secret_key)
+        if key is None:
+            key = self._keys[secret_key] = super().derive_key(secret_key)
+        return key
+
+
 @functools.lru_cache(maxsize=32)
 def _signer(secret: str) -> TimestampSigner:
     """One signer per secret (building one costs more than using it)."""
-    return TimestampSigner(secret, salt=SALT)
+    return _KeyedSigner(secret, SALT)
 
 
 def make_token(secret: str, data: Dict[str, Any], echoes: Iterable[str] = (),
