@@ -51,11 +51,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import socket
 import weakref
 from functools import wraps
-from urllib.parse import parse_qsl, urlsplit
-from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar, cast
+from urllib.parse import parse_qsl, unquote_plus, urlsplit
+from typing import Any, Callable, Dict, Iterator, Optional, Tuple, TypeVar, cast
 
 from authomatic import Authomatic
 from authomatic.adapters import WerkzeugAdapter
@@ -183,12 +184,24 @@ def _prepared(response: Response) -> bool:
         or bool(response.get_data())
 
 
-def _redirect_values(response: Response) -> List[str]:
-    """The query values of a redirect: what the provider may send back."""
+#: The ``state`` parameter of a query string.
+_STATE_VALUE = re.compile(r'(?:^|&)state=([^&]*)')
+
+
+def _redirect_values(response: Response) -> Iterator[str]:
+    """The query values of a redirect: what the provider may send back.
+    ``state`` comes first (OAuth 2.0 carries the login's mark in it), the
+    rest is parsed only if the caller reads on."""
     location = response.headers.get('Location')
     if not location:
-        return []
-    return [value for _, value in parse_qsl(urlsplit(location).query)]
+        return
+    query = urlsplit(location).query
+    found = _STATE_VALUE.search(query)
+    if found:
+        yield unquote_plus(found.group(1))
+    for name, value in parse_qsl(query):
+        if name != 'state':
+            yield value
 
 
 class FlaskAuthomatic(Authomatic):

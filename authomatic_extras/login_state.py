@@ -130,6 +130,56 @@ def _strings_in(value: Any, depth: int = 0) -> Iterator[str]:
             yield found
 
 
+def _texts_of(value: Any) -> List[str]:
+    """A request value as the provider echoes it, plus its base64 decoding
+    (the OAuth 2.0 core puts its CSRF token into ``state`` as base64 JSON);
+    nothing for a value that is not a string or is oversized."""
+    if not isinstance(value, str) or len(value) > MAX_PARAM_LENGTH:
+        return []
+    texts = [value]
+    try:
+        padded = value + '=' * (-len(value) % 4)
+        texts.append(base64.urlsafe_b64decode(padded.encode('ascii')).decode('utf-8'))
+    except (ValueError, UnicodeError, binascii.Error):
+        pass
+    return texts
+
+
+class _Haystack(object):
+    """Request values searched for marks, decoded one at a time and only as
+    far as a search needs: when the first value shows the mark (``state``
+    first, for OAuth 2.0), the other values are never decoded."""
+
+    def __init__(self, values: Iterable[Any]) -> None:
+        self._values = iter(values)
+        self._texts: List[str] = []
+
+    def _next(self) -> Optional[List[str]]:
+        """The texts of one more value, or ``None`` when there are no more."""
+        for value in self._values:
+            texts = _texts_of(value)
+            if texts:
+                self._texts.extend(texts)
+                return texts
+        return None
+
+    def empty(self) -> bool:
+        """Whether there is nothing to search (a request without values)."""
+        return not self._texts and self._next() is None
+
+    def shows_any(self, marks: Iterable[str]) -> bool:
+        """Whether any of ``marks`` appears in a value or its decoding."""
+        marks = [mark for mark in marks if mark]
+        if not marks:
+            return False
+        texts: Optional[List[str]] = list(self._texts)
+        while texts is not None:
+            if any(mark in text for text in texts for mark in marks):
+                return True
+            texts = self._next()
+        return False
+
+
 def _haystack(params: Iterable[Any]) -> str:
     """Request values as the provider echoes them, plus their base64 decoding
     (the OAuth 2.0 core puts its CSRF token into ``state`` as base64 JSON)."""
@@ -473,12 +523,18 @@ class LoginState(BaseSession):
         them (the OAuth 2.0 CSRF token rides in ``state``; OpenID's identifier in
         ``openid.claimed_id``): only then must they be kept to recognise the
         callback (the OAuth 1.0a request token, whose secret alone is stored)."""
-        echoes = [e for e in (self._echoes() if self._echoes is not None else [])
-                  if len(e) >= MIN_ECHO_LENGTH]
-        marks = _Flow(data=self.data).marks()
-        haystack = _haystack(echoes)
-        if any(mark in haystack for mark in marks):
+        if self._echoes is None:
             return []
+        # One value at a time, stopping at the first that shows the state:
+        # with ``state`` first (OAuth 2.0) the rest is never parsed.
+        marks = _Flow(data=self.data).marks()
+        echoes = []
+        for value in self._echoes():
+            if len(value) < MIN_ECHO_LENGTH:
+                continue
+            if marks and _Haystack([value]).shows_any(marks):
+                return []
+            echoes.append(value)
         return echoes
 
     def clear(self) -> None:

@@ -65,6 +65,41 @@ def test_redirect_values_are_kept_only_when_the_state_does_not_show_in_them():
     assert [p['e'] for p in payloads] == [[], ['request-token-0123456789']]
 
 
+def test_redirect_values_are_read_only_until_one_shows_the_state():
+    """With ``state`` first (OAuth 2.0) the other values of the redirect are
+    never parsed; without it (OAuth 1.0a) all of them are kept."""
+    store = {}
+    read = []
+
+    def values(*items):
+        for item in items:
+            read.append(item)
+            yield item
+
+    oauth2 = _state(store, echoes=lambda: values(_csrf_state('csrf-token-0123456789'),
+                                                 'http://localhost/login/local-redirect'))
+    oauth2['authomatic:local:csrf'] = 'csrf-token-0123456789'
+    oauth2.save()
+    assert read == [_csrf_state('csrf-token-0123456789')]
+    oauth1 = _state(store, key='one', echoes=lambda: values('request-token-0123456789', 'x',
+                                                            'http://localhost/callback-one'))
+    oauth1['authomatic:one:token_secret'] = 'secret-0123456789abcdef'
+    oauth1.save()
+    [token] = store['authomatic']['one']
+    assert json.loads(token.rsplit('.', 2)[0])['e'] == [
+        'request-token-0123456789', 'http://localhost/callback-one']
+
+
+def test_flask_redirect_values_yield_state_first():
+    from werkzeug.wrappers import Response
+
+    from authomatic_extras.flask import _redirect_values
+    response = Response(status=302, headers={
+        'Location': 'http://p/authorize?client_id=c&state=abc%2Bd&scope=a+b'})
+    assert list(_redirect_values(response)) == ['abc+d', 'c', 'a b']
+    assert list(_redirect_values(Response())) == []
+
+
 def test_two_logins_in_flight_each_callback_finds_its_own_flow():
     store = {}
     _start(store, 'first-tab-csrf-000000')
