@@ -321,8 +321,8 @@ def _instruction_lines(results):
     return lines
 
 
-RUNTIMES = (('py3', 'Python 3 (appengine-python-standard testbed)'),
-            ('py27', 'Python 2.7 (gen-1 SDK testbed)'))
+RUNTIMES = (('py3', 'Python 3', 'appengine-python-standard testbed'),
+            ('py27', 'Python 2.7', 'gen-1 SDK testbed'))
 REGIME_TEXT = {'cold': 'cold: first login, memcache empty',
                'warm': 'warm',
                'evicted': 'after a memcache eviction'}
@@ -341,15 +341,15 @@ def _gae_steps_lines(data):
              'before the login.', '',
              '| runtime | regime | redirect RPCs | redirect ms | callback RPCs | callback ms '
              '| calls in the login |', '|---|---|---:|---:|---:|---:|---|']
-    for key, text in RUNTIMES:
+    for key, name, setup in RUNTIMES:
         runtime = data.get(key)
         if runtime is None:
             continue
         if 'unavailable' in runtime:
-            lines.append('| {0} | not measured: {1} | | | | | |'.format(
-                text, runtime['unavailable'].replace('|', '/')[:200]))
+            lines.append('| {0} ({1}) | not measured: {2} | | | | | |'.format(
+                name, setup, runtime['unavailable'].replace('|', '/')[:200]))
             continue
-        label = '{0}, Python {1}'.format(text.split(' (')[0], runtime['python'])
+        label = 'Python {0} ({1})'.format(runtime['python'], setup)
         for regime in ('cold', 'warm', 'evicted'):
             d = runtime['regimes'][regime]
             calls = dict(d['redirect']['calls'])
