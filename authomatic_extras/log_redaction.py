@@ -93,8 +93,31 @@ def redact(text: str, keys: Optional[Iterable[str]] = None) -> str:
     return _OPENID_HANDLE.sub(MASK, text)
 
 
+def _will_be_emitted(record: logging.LogRecord) -> bool:
+    """Whether a handler will receive ``record`` (logged through the logger
+    named ``record.name``): the handlers :meth:`logging.Logger.callHandlers`
+    would call, or logging's last resort when there are none. Redacting a
+    record nobody emits (INFO lines of an app that logs warnings only) would
+    cost regular expressions on every login step for nothing."""
+    logger: Optional[logging.Logger] = logging.getLogger(record.name)
+    found = False
+    while logger is not None:
+        for handler in logger.handlers:
+            found = True
+            if record.levelno >= handler.level:
+                return True
+        if not logger.propagate:
+            break
+        logger = logger.parent  # type: ignore[assignment]
+    if found:
+        return False
+    last_resort = logging.lastResort
+    return last_resort is not None and record.levelno >= last_resort.level
+
+
 class RedactingFilter(logging.Filter):
-    """A :class:`logging.Filter` that redacts every record (never drops one).
+    """A :class:`logging.Filter` that redacts every record a handler will
+    receive (never drops one).
 
     The message is formatted and redacted (``args`` emptied). A traceback is
     formatted and redacted into ``exc_text``; when that removed anything,
@@ -106,6 +129,8 @@ class RedactingFilter(logging.Filter):
         self.keys = None if keys is None else tuple(keys)
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if not _will_be_emitted(record):
+            return True  # no handler will see it: nothing to redact
         try:
             message = record.getMessage()
         except Exception:  # a broken record: leave it to logging's own handling

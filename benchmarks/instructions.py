@@ -116,9 +116,10 @@ def _start(app, name, username):
 
 
 def child(name, provider_url, n, warmup):
-    """Runs under callgrind: warm up, prepare, then the two counted batches."""
-    import logging
-    logging.disable(logging.CRITICAL)
+    """Runs under callgrind: warm up, prepare, then the two counted batches.
+
+    Logging stays as each app configures it, as in the timed runs: what a
+    contender does with its log records is part of its cost."""
     app, check_patches = _build(name, provider_url)
 
     def prepared_callback(i):

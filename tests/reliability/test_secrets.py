@@ -372,3 +372,63 @@ def test_redact_removes_the_value_and_keeps_the_rest(line, secret):
     assert '[redacted]' in cleaned
     assert redact('code_challenge=abc&user_state=kept&client_id=c') == \
         'code_challenge=abc&user_state=kept&client_id=c'
+
+
+class _Collect(logging.Handler):
+    def __init__(self, level):
+        super(_Collect, self).__init__(level)
+        self.messages = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+def _logger_under_test(name):
+    from authomatic_extras.log_redaction import install
+
+    logger = logging.getLogger('authomatic_extras.tests.redaction.' + name)
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
+    return install(logger)
+
+
+LINE = 'Redirecting user to http://p/authorize?state=STATE12345&client_id=c'
+
+
+@pytest.mark.parametrize('handler_level, record_level, redacted', [
+    (logging.INFO, logging.INFO, True),
+    (logging.DEBUG, logging.INFO, True),
+    (logging.WARNING, logging.WARNING, True),
+    (logging.WARNING, logging.INFO, False),     # nobody emits it: left as it is
+])
+def test_a_record_is_redacted_whenever_a_handler_receives_it(handler_level, record_level,
+                                                             redacted):
+    from authomatic_extras.log_redaction import RedactingFilter
+
+    logger = _logger_under_test('{0}-{1}'.format(handler_level, record_level))
+    handler = _Collect(handler_level)
+    logger.addHandler(handler)
+    seen = []
+
+    class Spy(logging.Filter):        # after the redaction: what the record holds now
+        def filter(self, record):
+            seen.append(record.getMessage())
+            return True
+
+    logger.addFilter(Spy())
+    try:
+        logger.log(record_level, LINE)
+    finally:
+        logger.removeHandler(handler)
+    assert any(isinstance(f, RedactingFilter) for f in logger.filters)
+    assert ('STATE12345' not in seen[0]) is redacted
+    assert all('STATE12345' not in message for message in handler.messages)
+    assert len(handler.messages) == (1 if record_level >= handler_level else 0)
+
+
+def test_records_that_reach_only_the_last_resort_are_redacted_from_warning_up(capsys):
+    logger = _logger_under_test('last-resort')
+    logger.info(LINE)                    # below logging.lastResort (WARNING): not emitted
+    logger.warning(LINE)                 # written to stderr by the last resort
+    err = capsys.readouterr().err
+    assert 'STATE12345' not in err and '[redacted]' in err
