@@ -108,7 +108,7 @@ def _will_be_emitted(record: logging.LogRecord) -> bool:
                 return True
         if not logger.propagate:
             break
-        logger = logger.parent  # type: ignore[assignment]
+        logger = logger.parent
     if found:
         return False
     last_resort = logging.lastResort
