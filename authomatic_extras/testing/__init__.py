@@ -32,11 +32,13 @@ __all__ = [
     'login_with_test_client', 'LoginTrip', 'Hop', 'LoginDriveError',
     'FAULT_KINDS', 'CONSENT_HEADER', 'LocalAppServer', 'stop_before_callback',
     'replace_query', 'make_login_app', 'make_flask_login_app', 'ScriptedSite',
+    'ID_TOKEN_FAULTS',
 ]
 
 _WHERE = {
     'LocalOAuth2Server': '.oauth2_server',
-    'LocalClient': '.oauth2_server',
+    'LocalClient': '.oauth2_models',
+    'ID_TOKEN_FAULTS': '.oidc_issuer',
     'LocalOAuth1Server': '.oauth1_server',
     'LocalOpenIDServer': '.openid_server',
     'LocalUser': '._base',

@@ -28,7 +28,20 @@ Endpoints (relative to :attr:`~LocalOAuth2Server.url`):
     Bearer-protected; returns ``sub``, ``name``, ``email``,
     ``preferred_username``.
 ``GET /.well-known/openid-configuration``
-    Discovery metadata (informational).
+    Discovery metadata (with ``jwks_uri`` and the signing algorithm in
+    OpenID Connect mode).
+``GET /jwks``
+    OpenID Connect mode: the published public keys.
+``GET /profiles/github``, ``/profiles/x``, ``/profiles/facebook``
+    Bearer-protected look-alikes of those providers' profile APIs, for
+    testing the presets of :mod:`authomatic_extras.providers.presets`.
+
+OpenID Connect mode (``oidc=True``): an authorization request with the
+``openid`` scope gets an id_token in the token response, signed (RS256) with
+the current key of :attr:`LocalOAuth2Server.signing_keys`, carrying the
+request's ``nonce``; :meth:`~LocalOAuth2Server.rotate_signing_key` rotates
+the key and :meth:`~LocalOAuth2Server.id_token_fault` spoils the next
+id_tokens (wrong ``aud``, expired, bad signature, ``alg: none``...).
 
 Redirect URIs: the default client accepts any ``http``/``https`` redirect
 URI whose host is a loopback name (``127.0.0.1``, ``localhost``, ``::1``),
@@ -38,116 +51,11 @@ on any port and path. Clients made with
 import secrets
 import threading
 import time
-from urllib.parse import urlsplit
 
 from ._base import LocalServerBase
+from .oauth2_models import LOOPBACK_HOSTS, LocalClient, Token
 
-__all__ = ['LocalOAuth2Server', 'LocalClient']
-
-LOOPBACK_HOSTS = ('127.0.0.1', 'localhost', '::1')
-
-
-class LocalClient(object):
-    """A registered OAuth 2.0 client.
-
-    :param str client_id:
-    :param str client_secret:
-    :param list redirect_uris: exact redirect URIs, or ``None`` to accept any
-        loopback URI (the default client does this).
-    """
-
-    def __init__(self, client_id, client_secret, redirect_uris=None):
-        self.client_id = client_id
-        self.client_secret = client_secret
-        self.redirect_uris = list(redirect_uris) if redirect_uris else None
-
-    # -- Authlib ClientMixin ----------------------------------------------
-    def get_client_id(self):
-        return self.client_id
-
-    def get_default_redirect_uri(self):
-        return self.redirect_uris[0] if self.redirect_uris else None
-
-    def get_allowed_scope(self, scope):
-        return scope or ''
-
-    def check_redirect_uri(self, redirect_uri):
-        if self.redirect_uris is not None:
-            return redirect_uri in self.redirect_uris
-        parts = urlsplit(redirect_uri)
-        return (parts.scheme in ('http', 'https')
-                and parts.hostname in LOOPBACK_HOSTS)
-
-    def check_client_secret(self, client_secret):
-        return secrets.compare_digest(str(client_secret), self.client_secret)
-
-    def check_endpoint_auth_method(self, method, endpoint):
-        return method in ('client_secret_basic', 'client_secret_post')
-
-    def check_response_type(self, response_type):
-        return response_type == 'code'
-
-    def check_grant_type(self, grant_type):
-        return grant_type in ('authorization_code', 'refresh_token')
-
-    def __repr__(self):
-        return '<LocalClient {0}>'.format(self.client_id)
-
-
-class _AuthorizationCode(object):
-    def __init__(self, code, client_id, redirect_uri, scope, user,
-                 code_challenge, code_challenge_method):
-        self.code = code
-        self.client_id = client_id
-        self.redirect_uri = redirect_uri
-        self.scope = scope
-        self.user = user
-        self.code_challenge = code_challenge
-        self.code_challenge_method = code_challenge_method
-        self.created = time.time()
-
-    def get_redirect_uri(self):
-        return self.redirect_uri
-
-    def get_scope(self):
-        return self.scope
-
-    def is_expired(self):
-        return time.time() - self.created > 600
-
-
-class _Token(object):
-    def __init__(self, client, user, data):
-        self.client = client
-        self.user = user
-        self.access_token = data['access_token']
-        self.refresh_token = data.get('refresh_token')
-        self.scope = data.get('scope', '')
-        self.expires_in = int(data.get('expires_in') or 0)
-        self.issued_at = time.time()
-        self.revoked = False
-
-    # -- Authlib TokenMixin -----------------------------------------------
-    def check_client(self, client):
-        return client.client_id == self.client.client_id
-
-    def get_scope(self):
-        return self.scope
-
-    def get_expires_in(self):
-        return self.expires_in
-
-    def is_expired(self):
-        return bool(self.expires_in) and time.time() >= self.issued_at + self.expires_in
-
-    def is_revoked(self):
-        return self.revoked
-
-    def get_user(self):
-        return self.user
-
-    def get_client(self):
-        return self.client
+__all__ = ['LocalOAuth2Server', 'LocalClient', 'LOOPBACK_HOSTS']
 
 
 class LocalOAuth2Server(LocalServerBase):
@@ -171,30 +79,115 @@ class LocalOAuth2Server(LocalServerBase):
         exercise cross-site cookie rules.
     :param int port: fixed port; ``0`` (default) picks a free one on
         :meth:`start`.
+    :param bool oidc: OpenID Connect mode: issue id_tokens and serve the
+        JWKS (default ``False``).
 
     Thread-safe: its stores are guarded by a lock and it serves each request
     in its own thread.
     """
 
-    #: Endpoint names accepted by :meth:`fault`.
-    FAULT_ENDPOINTS = ('authorize', 'token', 'userinfo')
+    #: Endpoint names accepted by :meth:`fault` (``discovery`` is
+    #: ``/.well-known/openid-configuration``).
+    FAULT_ENDPOINTS = ('authorize', 'token', 'userinfo', 'discovery', 'jwks')
     _fault_endpoints = FAULT_ENDPOINTS
 
     def __init__(self, users=None, client_id='local-client',
                  client_secret='local-secret', expires_in=3600,
                  require_pkce=True, issue_refresh_tokens=True,
-                 host='127.0.0.1', port=0):
+                 host='127.0.0.1', port=0, oidc=False):
         super(LocalOAuth2Server, self).__init__(users=users, host=host, port=port)
         self.expires_in = expires_in
         self.require_pkce = require_pkce
         self.issue_refresh_tokens = issue_refresh_tokens
+        #: OpenID Connect mode (fixed when the app is first built).
+        self.oidc = oidc
+        #: Seconds an id_token is valid.
+        self.id_token_lifetime = 300
+        #: ``True``: an authorization code may be redeemed again (a broken
+        #: issuer, to test that a client refuses a replayed login itself).
+        self.reuse_codes = False
+        self._signing_keys = None
         self._lock = threading.Lock()
         self._clients = {}
         self._codes = {}
         self._tokens = {}
         self._refresh = {}
+        self._nonces = set()
+        self._id_token_fault = None
+        self._requests = {}
         self.default_client = self.register_client(
             None, client_id=client_id, client_secret=client_secret)
+
+    # -- OpenID Connect ---------------------------------------------------
+    @property
+    def issuer(self):
+        """The issuer identifier: :attr:`url`."""
+        return self.url
+
+    @property
+    def jwks_uri(self):
+        return self.url + '/jwks'
+
+    @property
+    def signing_keys(self):
+        """The :class:`~authomatic_extras.testing.oidc_issuer.SigningKeys`
+        (created on first use: an RSA key takes a moment to generate)."""
+        with self._lock:
+            if self._signing_keys is None:
+                from .oidc_issuer import SigningKeys
+                self._signing_keys = SigningKeys()
+            return self._signing_keys
+
+    def rotate_signing_key(self, keep_previous=True):
+        """Sign id_tokens with a new RSA key from now on and publish it;
+        the previous key stays published only if ``keep_previous``. Returns
+        the new ``kid``. A client that cached the old JWKS meets an unknown
+        ``kid`` and must fetch the JWKS again."""
+        return self.signing_keys.rotate(keep_previous)
+
+    def id_token_fault(self, kind, times=None):
+        """Spoil the next id_tokens (all of them, or ``times`` many) as
+        ``kind``, one of :data:`~authomatic_extras.testing.oidc_issuer.ID_TOKEN_FAULTS`.
+        :meth:`clear_faults` ends it."""
+        from .oidc_issuer import ID_TOKEN_FAULTS
+
+        if kind not in ID_TOKEN_FAULTS:
+            raise ValueError('unknown id_token fault {0!r}; use one of {1}'.format(
+                kind, ', '.join(ID_TOKEN_FAULTS)))
+        with self._lock:
+            self._id_token_fault = [kind, times]
+
+    def clear_faults(self, endpoint=None):
+        super(LocalOAuth2Server, self).clear_faults(endpoint)
+        if endpoint is None:
+            with self._lock:
+                self._id_token_fault = None
+
+    def _take_id_token_fault(self):
+        with self._lock:
+            fault = self._id_token_fault
+            if fault is None:
+                return None
+            kind, times = fault
+            if times is not None:
+                fault[1] = times - 1
+                if fault[1] <= 0:
+                    self._id_token_fault = None
+            return kind
+
+    def _nonce_seen(self, nonce, client_id):
+        """Whether a code was issued with this nonce before (a replay)."""
+        with self._lock:
+            return (client_id, nonce) in self._nonces
+
+    def _count(self, endpoint):
+        with self._lock:
+            self._requests[endpoint] = self._requests.get(endpoint, 0) + 1
+
+    def requests(self, endpoint):
+        """How many times ``'discovery'`` or ``'jwks'`` was fetched."""
+        with self._lock:
+            return self._requests.get(endpoint, 0)
 
     # -- clients ----------------------------------------------------------
     def register_client(self, redirect_uris, client_id=None, client_secret=None):
@@ -243,7 +236,7 @@ class LocalOAuth2Server(LocalServerBase):
     def _save_token(self, data, request):
         client = request.client
         user = request.user
-        token = _Token(client, user, data)
+        token = Token(client, user, data)
         with self._lock:
             self._tokens[token.access_token] = token
             if token.refresh_token:
@@ -263,6 +256,8 @@ class LocalOAuth2Server(LocalServerBase):
     def _save_code(self, code):
         with self._lock:
             self._codes[code.code] = code
+            if code.nonce:
+                self._nonces.add((code.client_id, code.nonce))
 
     def _pop_code(self, code, client):
         with self._lock:
@@ -303,7 +298,38 @@ class LocalOAuth2Server(LocalServerBase):
         entry.update(extra)
         return entry
 
+    def oidc_config_entry(self, id=1, scope=('openid', 'profile', 'email'),
+                          client=None, **extra):
+        """Return an entry for :class:`authomatic_extras.providers.OIDC` with
+        this server as the issuer (needs ``oidc=True``).
+
+        :param extra: more keys (e.g. ``fetch_user_info``, ``clock_skew``).
+        """
+        client = client or self.default_client
+        entry = {
+            'class_': 'authomatic_extras.providers.OIDC',
+            'id': id,
+            'issuer': self.issuer,
+            'consumer_key': client.client_id,
+            'consumer_secret': client.client_secret,
+            'scope': list(scope),
+        }
+        entry.update(extra)
+        return entry
+
+    def endpoints(self, profile=None):
+        """The endpoint URLs as preset parameters:
+        ``authorization_endpoint``, ``token_endpoint`` and
+        ``userinfo_endpoint`` (``/profiles/<profile>`` when ``profile`` is
+        ``'github'``, ``'x'`` or ``'facebook'``)."""
+        return {
+            'authorization_endpoint': self.url + '/authorize',
+            'token_endpoint': self.url + '/token',
+            'userinfo_endpoint': self.url + (
+                '/profiles/' + profile if profile else '/userinfo'),
+        }
+
     # -- the WSGI app -----------------------------------------------------
     def _make_app(self):
-        from ._oauth2_app import create_app
+        from .oauth2_views import create_app
         return create_app(self)

@@ -28,8 +28,8 @@ Config keys understood besides the core's own:
     ``result.error``. ``False``: behave like the core's providers (call
     ``result.user.update()`` yourself).
 ``pkce`` (OAuth 2.0 only)
-    ``True`` (default): send a PKCE ``S256`` code challenge; the verifier is
-    kept in the login session.
+    ``True`` (default): send a PKCE ``S256`` code challenge
+    (:class:`authomatic_extras.providers.pkce.PKCE`).
 ``timeout``
     Seconds to wait for each back-channel request (token, user info). The
     core's HTTP client has none; when set, a request that takes longer ends
@@ -37,13 +37,14 @@ Config keys understood besides the core's own:
     finishes in a background thread). Default: no timeout, as in the core.
 
 This module follows the core's rules for provider classes: it defines
-``PROVIDER_ID_MAP``, and the protocol classes ``OAuth2`` and ``OAuth1`` (the
-first base of each class) are importable from it, because serialized
-credentials name ``authomatic_extras.testing.providers.OAuth2``.
+``PROVIDER_ID_MAP``, and the protocol classes ``PKCE`` (OAuth 2.0 with PKCE)
+and ``OAuth1`` (the first base of each class) are importable from it,
+because serialized credentials name
+``authomatic_extras.testing.providers.PKCE`` or ``...OAuth1``.
+
+It runs on Python 2.7 too: gen-1 App Engine apps name ``LocalOAuth2`` in
+their config.
 """
-import base64
-import hashlib
-import os
 import threading
 
 import six
@@ -53,20 +54,14 @@ from authomatic.exceptions import ConfigError, FailureError, FetchError
 from authomatic.providers.oauth1 import OAuth1
 from authomatic.providers.oauth2 import OAuth2
 
-__all__ = ['LocalOAuth2', 'LocalOAuth1', 'OAuth2', 'OAuth1', 'PROVIDER_ID_MAP',
+from authomatic_extras.providers.pkce import PKCE, code_challenge, setting
+
+__all__ = ['LocalOAuth2', 'LocalOAuth1', 'OAuth2', 'OAuth1', 'PKCE', 'PROVIDER_ID_MAP',
            'pkce_challenge']
 
-
-def pkce_challenge(verifier):
-    """Return the PKCE ``S256`` code challenge of ``verifier`` (RFC 7636)."""
-    digest = hashlib.sha256(verifier.encode('ascii')).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b'=').decode('ascii')
-
-
-def _random_token(nbytes):
-    """A URL-safe random text of ``nbytes`` random bytes, like Python 3's
-    ``secrets.token_urlsafe`` (this module also runs on Python 2.7)."""
-    return base64.urlsafe_b64encode(os.urandom(nbytes)).rstrip(b'=').decode('ascii')
+#: The PKCE ``S256`` code challenge of a verifier (RFC 7636), for tests that
+#: talk to the local server directly.
+pkce_challenge = code_challenge
 
 
 def _parse_user(user, data):
@@ -78,20 +73,6 @@ def _parse_user(user, data):
     user.name = get('name') or user.name
     user.email = get('email') or user.email
     return user
-
-
-def _setting(provider, kwargs, name, default=None):
-    """A provider setting: login keyword, then the provider's config entry,
-    then ``__defaults__``, then ``default``: the core's ``_kwarg`` as in
-    authomatic 1.3.0, which keeps falsy values such as ``False`` or ``0``
-    (1.2.1 drops them). The local providers use it as their ``_kwarg``."""
-    config = provider.settings.config
-    for source in (kwargs, config.get(provider.name) or {},
-                   config.get('__defaults__') or {}):
-        value = source.get(name)
-        if value is not None:
-            return value
-    return default
 
 
 def _base_url(provider, kwargs):
@@ -162,7 +143,7 @@ _SUPPORTED = core.SupportedUserAttributes(id=True, name=True, email=True,
                                           username=True)
 
 
-class LocalOAuth2(OAuth2):
+class LocalOAuth2(PKCE):
     """OAuth 2.0 provider for :class:`~authomatic_extras.testing.LocalOAuth2Server`.
 
     Authorization code flow with PKCE (``S256``), space-separated scopes,
@@ -176,12 +157,11 @@ class LocalOAuth2(OAuth2):
     supported_user_attributes = _SUPPORTED
 
     def _kwarg(self, kwargs, kwname, default=None):
-        return _setting(self, kwargs, kwname, default)
+        return setting(self, kwargs, kwname, default)
 
     def __init__(self, *args, **kwargs):
         super(LocalOAuth2, self).__init__(*args, **kwargs)
         self.provider_url = _base_url(self, kwargs)
-        self.pkce = self._kwarg(kwargs, 'pkce', True)
         self.fetch_user_info = self._kwarg(kwargs, 'fetch_user_info', True)
         self.timeout = self._kwarg(kwargs, 'timeout')
 
@@ -206,24 +186,6 @@ class LocalOAuth2(OAuth2):
     @staticmethod
     def _x_user_parser(user, data):
         return _parse_user(user, data)
-
-    def login(self):
-        if self.pkce:
-            params = self.params
-            if not params or (len(params) == 1 and 'user_state' in params):
-                # Phase 1: a fresh verifier per login, kept in the session.
-                verifier = _random_token(48)
-                self._session_set('pkce_verifier', verifier)
-                self.user_authorization_params = dict(
-                    self.user_authorization_params,
-                    code_challenge=pkce_challenge(verifier),
-                    code_challenge_method='S256')
-            elif params.get('code'):
-                verifier = self._session_get('pkce_verifier')
-                if verifier:
-                    self.access_token_params = dict(
-                        self.access_token_params, code_verifier=verifier)
-        return super(LocalOAuth2, self).login()
 
     def _update_or_create_user(self, data, credentials=None, content=None):
         user = super(LocalOAuth2, self)._update_or_create_user(
@@ -251,7 +213,7 @@ class LocalOAuth1(OAuth1):
     supported_user_attributes = _SUPPORTED
 
     def _kwarg(self, kwargs, kwname, default=None):
-        return _setting(self, kwargs, kwname, default)
+        return setting(self, kwargs, kwname, default)
 
     def __init__(self, *args, **kwargs):
         super(LocalOAuth1, self).__init__(*args, **kwargs)

@@ -19,6 +19,12 @@ cleared):
 ``oauth2_config``
     ``{'local_oauth2': local_oauth2_server.config_entry(id=1)}``, a config
     ready for ``Authomatic(config, secret)``.
+``local_oidc_server``
+    a :class:`~authomatic_extras.testing.LocalOAuth2Server` in OpenID
+    Connect mode (``oidc=True``); before every test the OIDC provider's
+    discovery and JWKS cache is cleared too.
+``oidc_config``
+    ``{'local_oidc': local_oidc_server.oidc_config_entry(id=1)}``.
 
 Tokens issued in earlier tests stay valid; tests that change server settings
 (``expires_in``, ``require_pkce``) get them restored after the test. For a
@@ -60,6 +66,38 @@ def local_oauth2_server(_authomatic_extras_oauth2_session):
 def oauth2_config(local_oauth2_server):
     """Config for the core with one provider named ``local_oauth2``."""
     return {'local_oauth2': local_oauth2_server.config_entry(id=1)}
+
+
+@pytest.fixture(scope='session')
+def _authomatic_extras_oidc_session():
+    from authomatic_extras.testing.oauth2_server import LocalOAuth2Server
+
+    server = LocalOAuth2Server(oidc=True).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def local_oidc_server(_authomatic_extras_oidc_session):
+    """A running LocalOAuth2Server in OpenID Connect mode, default users, no
+    faults, and an empty discovery/JWKS cache on the client side."""
+    from authomatic_extras.providers.discovery import clear_cache
+
+    server = _authomatic_extras_oidc_session
+    settings = dict(expires_in=server.expires_in, require_pkce=server.require_pkce,
+                    issue_refresh_tokens=server.issue_refresh_tokens,
+                    id_token_lifetime=server.id_token_lifetime, reuse_codes=False)
+    _reset(server)
+    clear_cache()
+    yield server
+    _reset(server, **settings)
+    clear_cache()
+
+
+@pytest.fixture
+def oidc_config(local_oidc_server):
+    """Config for the core with one OpenID Connect provider named ``local_oidc``."""
+    return {'local_oidc': local_oidc_server.oidc_config_entry(id=1)}
 
 
 @pytest.fixture(scope='session')

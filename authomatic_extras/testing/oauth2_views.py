@@ -1,5 +1,15 @@
-"""The Flask app (Authlib authorization server) behind LocalOAuth2Server."""
+"""The views of the local OAuth 2.0 server: a Flask app around Authlib's
+authorization server.
+
+:func:`create_app` builds it for a :class:`~.oauth2_server.LocalOAuth2Server`,
+whose stores, users, faults and settings the views use (the server owns the
+app; this module does not import the server). The stored objects are in
+:mod:`.oauth2_models`, the OpenID Connect keys and claims in
+:mod:`.oidc_issuer`.
+"""
+import hashlib
 import logging
+import time
 
 from authlib.common.security import generate_token
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
@@ -12,7 +22,7 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 from flask import Flask, jsonify, request
 
 from ._base import CONSENT_HEADERS, render_consent_page
-from .oauth2_server import _AuthorizationCode
+from .oauth2_models import AuthorizationCode
 
 _log = logging.getLogger('authomatic_extras.testing')
 
@@ -40,10 +50,11 @@ class _AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
 
     def save_authorization_code(self, code, request):
         payload = request.payload.data
-        self.server.local._save_code(_AuthorizationCode(
+        self.server.local._save_code(AuthorizationCode(
             code, request.client.client_id, request.payload.redirect_uri,
             request.payload.scope or '', request.user,
-            payload.get('code_challenge'), payload.get('code_challenge_method')))
+            payload.get('code_challenge'), payload.get('code_challenge_method'),
+            payload.get('nonce')))
 
     def query_authorization_code(self, code, client):
         found = self.server.local._pop_code(code, client)
@@ -52,7 +63,8 @@ class _AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         return None
 
     def delete_authorization_code(self, authorization_code):
-        self.server.local._delete_code(authorization_code)
+        if not self.server.local.reuse_codes:
+            self.server.local._delete_code(authorization_code)
 
     def authenticate_user(self, authorization_code):
         return authorization_code.user
@@ -70,6 +82,67 @@ class _RefreshTokenGrant(grants.RefreshTokenGrant):
 
     def revoke_old_credential(self, refresh_token):
         refresh_token.revoked = True
+
+
+def _openid_code(local):
+    """Authlib's OpenID Connect extension of the code grant, issuing our
+    id_tokens (signed with the server's rotating key, or spoiled on purpose)."""
+    from authlib.oidc.core.grants import OpenIDCode
+    from authlib.oidc.core.grants.util import create_half_hash, is_openid_scope
+
+    from .oidc_issuer import sign_id_token, user_claims
+
+    class _OpenIDCode(OpenIDCode):
+        def exists_nonce(self, nonce, request):
+            return local._nonce_seen(nonce, request.payload.client_id)
+
+        def generate_user_info(self, user, scope):
+            return user_claims(user, scope, local.url)
+
+        def process_token(self, grant, response):
+            _, token, _ = response
+            scope = token.get('scope')
+            if not scope or not is_openid_scope(scope):
+                return token
+            fault = local._take_id_token_fault()
+            if fault == 'no_id_token':
+                return token
+            request = grant.request
+            client_id = request.client.get_client_id()
+            now = int(time.time())
+            claims = {'iss': local.issuer, 'aud': [client_id], 'iat': now,
+                      'exp': now + local.id_token_lifetime}
+            code = request.authorization_code
+            if code is not None:
+                claims['auth_time'] = code.get_auth_time()
+                if code.get_nonce():
+                    claims['nonce'] = code.get_nonce()
+            at_hash = create_half_hash(token['access_token'], 'RS256')
+            claims['at_hash'] = at_hash.decode('ascii')
+            claims.update(self.generate_user_info(request.user, scope))
+            token['id_token'] = sign_id_token(local.signing_keys, claims, client_id, fault)
+            return token
+
+    return _OpenIDCode(require_nonce=False)
+
+
+def _profile(user, style, base_url):
+    """The user as the look-alike of a provider's own profile API."""
+    picture = '{0}/pictures/{1}.png'.format(base_url, user.username)
+    first, _, last = user.name.partition(' ')
+    if style == 'github':
+        number = int(hashlib.sha256(user.sub.encode('utf-8')).hexdigest()[:7], 16)
+        return {'id': number, 'login': user.username,
+                'name': user.name, 'email': user.email, 'avatar_url': picture,
+                'html_url': '{0}/{1}'.format(base_url, user.username)}
+    if style == 'x':
+        return {'data': {'id': user.sub, 'name': user.name, 'username': user.username,
+                         'profile_image_url': picture}}
+    if style == 'facebook':
+        return {'id': user.sub, 'name': user.name, 'first_name': first,
+                'last_name': last, 'email': user.email,
+                'picture': {'data': {'url': picture, 'is_silhouette': False}}}
+    return None
 
 
 class _LocalAuthorizationServer(AuthorizationServer):
@@ -93,7 +166,10 @@ def create_app(local):
 
     server.register_token_generator('default', BearerTokenGenerator(
         lambda *a, **kw: generate_token(42), refresh_generator, expires_in))
-    server.register_grant(_AuthorizationCodeGrant, [_CodeChallenge(local)])
+    extensions = [_CodeChallenge(local)]
+    if local.oidc:
+        extensions.append(_openid_code(local))
+    server.register_grant(_AuthorizationCodeGrant, extensions)
     server.register_grant(_RefreshTokenGrant)
 
     class _Validator(BearerTokenValidator):
@@ -140,7 +216,25 @@ def create_app(local):
 
     @require_oauth()
     def protected_userinfo():
+        if local.oidc:
+            from .oidc_issuer import user_claims
+            return jsonify(user_claims(current_token.user, current_token.scope, local.url))
         return jsonify(current_token.user.claims())
+
+    @require_oauth()
+    def protected_profile(style):
+        found = _profile(current_token.user, style, local.url)
+        if found is None:
+            return jsonify({'error': 'not_found'}), 404
+        return jsonify(found)
+
+    @app.route('/profiles/<style>')
+    def profile(style):
+        """Look-alikes of GitHub's, X's and Facebook's profile APIs."""
+        faulty = local._check_fault('userinfo')
+        if faulty is not None:
+            return faulty
+        return protected_profile(style)
 
     @app.route('/userinfo')
     def userinfo():
@@ -151,9 +245,13 @@ def create_app(local):
 
     @app.route('/.well-known/openid-configuration')
     def metadata():
+        faulty = local._check_fault('discovery')
+        if faulty is not None:
+            return faulty
+        local._count('discovery')
         base = local.url
-        return jsonify({
-            'issuer': base,
+        document = {
+            'issuer': local.issuer,
             'authorization_endpoint': base + '/authorize',
             'token_endpoint': base + '/token',
             'userinfo_endpoint': base + '/userinfo',
@@ -163,7 +261,26 @@ def create_app(local):
             'token_endpoint_auth_methods_supported': _AUTH_METHODS,
             'scopes_supported': ['openid', 'profile', 'email'],
             'claims_supported': ['sub', 'name', 'email', 'preferred_username'],
-        })
+        }
+        if local.oidc:
+            document.update({
+                'jwks_uri': local.jwks_uri,
+                'subject_types_supported': ['public'],
+                'id_token_signing_alg_values_supported': ['RS256'],
+                'claims_supported': ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce',
+                                     'name', 'given_name', 'family_name',
+                                     'preferred_username', 'picture', 'locale', 'email',
+                                     'email_verified'],
+            })
+        return jsonify(document)
+
+    @app.route('/jwks')
+    def jwks():
+        faulty = local._check_fault('jwks')
+        if faulty is not None:
+            return faulty
+        local._count('jwks')
+        return jsonify(local.signing_keys.jwks())
 
     @app.route('/')
     def index():
