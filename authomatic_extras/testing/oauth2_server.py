@@ -124,6 +124,33 @@ class LocalOAuth2Server(LocalServerBase):
         """The issuer identifier: :attr:`url`."""
         return self.url
 
+    #: The tenant id in id_tokens of the multi-tenant realms (Microsoft's
+    #: ``common`` and ``organizations`` look-alikes).
+    TENANT_ID = '00000000-0000-4000-8000-00000000c0de'
+
+    #: Realms whose discovery document names ``{tenantid}`` in the issuer.
+    MULTI_TENANT_REALMS = ('common', 'organizations')
+
+    def discovery_issuer(self, realm=''):
+        """The issuer the discovery document of ``realm`` names: :attr:`url`,
+        plus ``/realm`` (every endpoint is also served under any path, as
+        ``/<realm>/token``), with ``{tenantid}`` for a multi-tenant realm."""
+        if not realm:
+            return self.url
+        first, _, rest = realm.partition('/')
+        if first in self.MULTI_TENANT_REALMS:
+            return '{0}/{{tenantid}}{1}'.format(self.url, '/' + rest if rest else '')
+        return '{0}/{1}'.format(self.url, realm)
+
+    def token_issuer(self, realm=''):
+        """``(iss, tid)`` of the id_tokens issued in ``realm`` (``tid`` is
+        ``None`` outside realms)."""
+        if not realm:
+            return self.url, None
+        first = realm.partition('/')[0]
+        tid = self.TENANT_ID if first in self.MULTI_TENANT_REALMS else first
+        return self.discovery_issuer(realm).replace('{tenantid}', tid), tid
+
     @property
     def jwks_uri(self):
         return self.url + '/jwks'

@@ -110,8 +110,11 @@ def _openid_code(local):
             request = grant.request
             client_id = request.client.get_client_id()
             now = int(time.time())
-            claims = {'iss': local.issuer, 'aud': [client_id], 'iat': now,
+            iss, tid = local.token_issuer(_realm())
+            claims = {'iss': iss, 'aud': [client_id], 'iat': now,
                       'exp': now + local.id_token_lifetime}
+            if tid:
+                claims['tid'] = tid
             code = request.authorization_code
             if code is not None:
                 claims['auth_time'] = code.get_auth_time()
@@ -124,6 +127,32 @@ def _openid_code(local):
             return token
 
     return _OpenIDCode(require_nonce=False)
+
+
+#: WSGI environ key of the issuer path (``tenant/v2.0`` in ``/tenant/v2.0/token``).
+REALM_KEY = 'authomatic_extras.realm'
+
+_REALM_ENDPOINTS = ('/.well-known/openid-configuration', '/authorize', '/token', '/userinfo')
+
+
+def _realm_middleware(wsgi_app):
+    """Serve the OAuth 2.0 / OpenID Connect endpoints under any path too
+    (``/<realm>/token``), as issuers with a path do (Microsoft's
+    ``/<tenant>/v2.0``, LinkedIn's ``/oauth``); the realm goes into the
+    environ, the rest of the path to the views."""
+    def app(environ, start_response):
+        path = environ.get('PATH_INFO', '')
+        for endpoint in _REALM_ENDPOINTS:
+            if path.endswith(endpoint) and len(path) > len(endpoint) + 1:
+                environ[REALM_KEY] = path[1:-len(endpoint)]
+                environ['PATH_INFO'] = endpoint
+                break
+        return wsgi_app(environ, start_response)
+    return app
+
+
+def _realm():
+    return request.environ.get(REALM_KEY, '')
 
 
 def _profile(user, style, base_url):
@@ -228,6 +257,16 @@ def create_app(local):
             return jsonify({'error': 'not_found'}), 404
         return jsonify(found)
 
+    @require_oauth()
+    def protected_emails():
+        user = current_token.user
+        return jsonify([{'email': user.email, 'primary': True, 'verified': True}])
+
+    @app.route('/profiles/github/emails')
+    def github_emails():
+        """Look-alike of GitHub's ``/user/emails``."""
+        return protected_emails()
+
     @app.route('/profiles/<style>')
     def profile(style):
         """Look-alikes of GitHub's, X's and Facebook's profile APIs."""
@@ -249,9 +288,10 @@ def create_app(local):
         if faulty is not None:
             return faulty
         local._count('discovery')
-        base = local.url
+        realm = _realm()
+        base = local.url + ('/' + realm if realm else '')
         document = {
-            'issuer': local.issuer,
+            'issuer': local.discovery_issuer(realm),
             'authorization_endpoint': base + '/authorize',
             'token_endpoint': base + '/token',
             'userinfo_endpoint': base + '/userinfo',
@@ -281,6 +321,8 @@ def create_app(local):
             return faulty
         local._count('jwks')
         return jsonify(local.signing_keys.jwks())
+
+    app.wsgi_app = _realm_middleware(app.wsgi_app)
 
     @app.route('/')
     def index():
