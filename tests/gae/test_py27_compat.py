@@ -13,6 +13,8 @@ GEN1_PATHS = [
     'authomatic_extras/__init__.py',
     'authomatic_extras/__about__.py',
     'authomatic_extras/interfaces.py',
+    'authomatic_extras/providers/__init__.py',
+    'authomatic_extras/providers/pkce.py',
     'authomatic_extras/testing/__init__.py',
     'authomatic_extras/testing/providers.py',
     'legacy_examples/gen1',
