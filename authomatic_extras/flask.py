@@ -82,6 +82,7 @@ from authomatic_extras.login_state import (MAX_STATE_BYTES, LoginState, LoginSta
                                             LoginStateTooLarge)
 from authomatic_extras.openid_binding import FLOW_PARAM, add_to_return_to
 from authomatic_extras.openid_guard import generic_discovery_error, openid_guard
+from authomatic_extras.providers.pkce import entries_without_pkce
 from authomatic_extras.session_identity import rotate_session
 
 __all__ = ['FlaskAuthomatic', 'MalformedCallbackError', 'rotate_session']
@@ -342,6 +343,11 @@ class FlaskAuthomatic(Authomatic):
         if not secret:
             raise ConfigError('FlaskAuthomatic has no secret: pass secret= or set '
                               'AUTHOMATIC_SECRET (or SECRET_KEY) in the app config.')
+        unprotected = entries_without_pkce(config)
+        if unprotected:
+            raise ConfigError('The config entries {0} say "pkce": True but name a class without '
+                              'PKCE: wrap the config in authomatic_extras.providers.pkce.'
+                              'apply_pkce().'.format(', '.join(unprotected)))
         if self.secure_cookie and self.session is None:
             app.config['SESSION_COOKIE_SECURE'] = True
         self._app_states[app] = _AppState(config, secret)

@@ -22,7 +22,10 @@ the config is stored as text, e.g. in the App Engine datastore)::
     }
 
 Any other OAuth 2.0 class (one of your own) gets PKCE from
-:func:`with_pkce`: ``'class_': with_pkce(MyProvider)``. The config entry's
+:func:`with_pkce`: ``'class_': with_pkce(MyProvider)``. Or keep the classes
+your config names and mark the entries: :func:`apply_pkce` returns the
+config with every entry that says ``'pkce': True`` switched to the PKCE
+class (``Authomatic(apply_pkce(CONFIG), secret)``). The config entry's
 ``'pkce'`` setting turns it off for one provider (``'pkce': False``); it is
 on by default for every class of this module, for
 :class:`authomatic_extras.providers.OIDC` and for the local test provider.
@@ -48,8 +51,8 @@ from authomatic.exceptions import ConfigError
 from authomatic.providers import oauth2
 from authomatic.providers.oauth2 import OAuth2
 
-__all__ = ['PKCE', 'OAuth2', 'PROVIDER_ID_MAP', 'with_pkce', 'code_challenge',
-           'code_verifier', 'setting']
+__all__ = ['PKCE', 'OAuth2', 'PROVIDER_ID_MAP', 'with_pkce', 'apply_pkce',
+           'entries_without_pkce', 'code_challenge', 'code_verifier', 'setting']
 
 #: Key of the PKCE seed in the login state.
 SESSION_KEY = 'pkce'
@@ -192,6 +195,38 @@ def with_pkce(provider_class):
             if name not in __all__:
                 __all__.append(name)
     return built
+
+
+def _has_pkce(class_):
+    try:
+        resolved = resolve_provider_class(class_)
+    except Exception:  # an unknown dotted path: the core reports it at login
+        return True
+    return isinstance(resolved, type) and issubclass(resolved, PKCE)
+
+
+def apply_pkce(config):
+    """Return a copy of the core's ``config`` in which every entry with
+    ``'pkce': True`` names a PKCE class (:func:`with_pkce` of its class).
+    Entries without the setting are left as they are."""
+    result = {}
+    for name, entry in config.items():
+        if isinstance(entry, dict) and entry.get('pkce') is True \
+                and not _has_pkce(entry.get('class_')):
+            entry = dict(entry, class_=with_pkce(entry.get('class_')))
+        result[name] = entry
+    return result
+
+
+def entries_without_pkce(config):
+    """Names of ``config`` entries that ask for ``'pkce': True`` but name a
+    class without PKCE (the core would silently ignore the setting)."""
+    items = getattr(config, 'items', None)
+    if not callable(items):
+        return []
+    return sorted(name for name, entry in items()
+                  if isinstance(entry, dict) and entry.get('pkce') is True
+                  and entry.get('class_') and not _has_pkce(entry.get('class_')))
 
 
 for _name in oauth2.__all__:

@@ -194,3 +194,34 @@ def test_pkce_and_local_provider_run_on_python_27(tmp_path):
     assert run.returncode == 0, run.stdout + run.stderr
     assert "('local', 'ok'" in run.stdout and "('gh', 'ok'" in run.stdout
     assert run.stdout.strip().endswith("('2.7.18', True)")
+
+
+def test_apply_pkce_switches_marked_entries_only():
+    config = {'a': {'class_': oauth2.GitHub, 'pkce': True, 'id': 1},
+              'b': {'class_': 'authomatic.providers.oauth2.Google', 'pkce': True, 'id': 2},
+              'c': {'class_': oauth2.Google, 'id': 3},
+              'd': {'class_': pkce.Google, 'pkce': True, 'id': 4}}
+    applied = pkce.apply_pkce(config)
+    assert applied['a']['class_'] is pkce.GitHub
+    assert applied['b']['class_'] is pkce.Google
+    assert applied['c'] is config['c'] and applied['d'] is config['d']
+    assert config['a']['class_'] is oauth2.GitHub  # the original is untouched
+    assert pkce.entries_without_pkce(config) == ['a', 'b']
+    assert pkce.entries_without_pkce(applied) == []
+
+
+def test_flask_refuses_pkce_true_on_a_class_without_it(local_oauth2_server):
+    from flask import Flask
+
+    from authomatic_extras.flask import FlaskAuthomatic
+
+    entry = {'class_': ConfigurableOAuth2, 'id': 3, 'consumer_key': 'local-client',
+             'consumer_secret': 'local-secret', 'scope': ['profile'],
+             'base': local_oauth2_server.url, 'pkce': True}
+    with pytest.raises(ConfigError, match=r'entries p say "pkce": True .*apply_pkce'):
+        FlaskAuthomatic({'p': entry}, 'secret', app=Flask(__name__))
+    FlaskAuthomatic(pkce.apply_pkce({'p': entry}), 'secret', app=Flask(__name__))
+    app = make_flask_login_app(pkce.apply_pkce({'p': entry}))
+    trip = login_with_test_client(app.test_client(), '/login/p')
+    assert 'code_challenge_method=S256' in trip.hops[0].location
+    assert trip.json()['error'] is None
