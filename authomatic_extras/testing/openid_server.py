@@ -141,5 +141,5 @@ class LocalOpenIDServer(LocalServerBase):
         return entry[1] if entry else None
 
     def _make_app(self):
-        from ._openid_app import create_app
+        from .openid_views import create_app
         return create_app(self)

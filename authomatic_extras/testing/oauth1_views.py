@@ -1,4 +1,11 @@
-"""The Flask app (Authlib OAuth 1.0a server) behind LocalOAuth1Server."""
+"""The views of the local OAuth 1.0a server: a Flask app around Authlib's
+OAuth 1.0a authorization server.
+
+:func:`create_app` builds it for a :class:`~.oauth1_server.LocalOAuth1Server`,
+whose stores, users and faults the views use (the server owns the app; this
+module does not import the server). The stored objects are in
+:mod:`.oauth1_models`.
+"""
 from authlib.common.urls import add_params_to_uri
 from authlib.integrations.flask_oauth1 import AuthorizationServer
 from authlib.oauth1 import ResourceProtector as _ResourceProtector
@@ -6,7 +13,7 @@ from authlib.oauth1.rfc5849.errors import OAuth1Error
 from flask import Flask, jsonify, request
 
 from ._base import CONSENT_HEADERS, render_consent_page
-from .oauth1_server import _Credential
+from .oauth1_models import Credential
 
 
 class _Server(AuthorizationServer):
@@ -32,7 +39,7 @@ class _Server(AuthorizationServer):
         return self.local._use_nonce((nonce, req.timestamp, req.client_id, req.token))
 
     def create_temporary_credential(self, req):
-        return self.local._save_temporary(_Credential(
+        return self.local._save_temporary(Credential(
             self.token_generator(), req.client_id, req.redirect_uri))
 
     def get_temporary_credential(self, req):
@@ -50,7 +57,7 @@ class _Server(AuthorizationServer):
 
     def create_token_credential(self, req):
         temporary = req.credential
-        credential = _Credential(self.token_generator(), temporary.client_id)
+        credential = Credential(self.token_generator(), temporary.client_id)
         credential.user = temporary.user
         return self.local._save_token(credential)
 

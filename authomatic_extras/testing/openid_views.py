@@ -1,4 +1,6 @@
-"""The Flask app (python3-openid server) behind LocalOpenIDServer."""
+"""The views of the local OpenID 2.0 provider: a Flask app around
+python3-openid's server, built by :class:`~.openid_server.LocalOpenIDServer`
+(which owns it; this module does not import the server)."""
 import html
 import threading
 
