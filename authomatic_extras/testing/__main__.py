@@ -1,7 +1,7 @@
 """Run a local test provider in the foreground.
 
     python -m authomatic_extras.testing [--port 8765] [--host 127.0.0.1]
-                                        [--protocol oauth2|oauth1|openid]
+                                        [--protocol oauth2|oidc|oauth1|openid]
 
 Prints the provider's URL and a config snippet for the authomatic core.
 """
@@ -19,18 +19,21 @@ def main(argv=None):
                         help='port to listen on (default 8765; 0 = any free port)')
     parser.add_argument('--host', default='127.0.0.1',
                         help='interface / host name (default 127.0.0.1)')
-    parser.add_argument('--protocol', choices=('oauth2', 'oauth1', 'openid'),
-                        default='oauth2', help='which provider (default oauth2)')
+    parser.add_argument('--protocol', choices=('oauth2', 'oidc', 'oauth1', 'openid'),
+                        default='oauth2',
+                        help='which provider (default oauth2; oidc: OpenID Connect issuer)')
     args = parser.parse_args(argv)
 
-    if args.protocol == 'oauth2':
+    options = {}
+    if args.protocol in ('oauth2', 'oidc'):
         from .oauth2_server import LocalOAuth2Server as cls
+        options['oidc'] = args.protocol == 'oidc'
     elif args.protocol == 'oauth1':
         from .oauth1_server import LocalOAuth1Server as cls
     else:
         from .openid_server import LocalOpenIDServer as cls
 
-    server = cls(host=args.host, port=args.port)
+    server = cls(host=args.host, port=args.port, **options)
     server.on_bind = lambda s: _announce(s, args.protocol)
     try:
         server.serve_forever()
@@ -40,9 +43,10 @@ def main(argv=None):
 
 
 def _announce(server, protocol):
-    entry = server.config_entry(id=1)
-    entry['class_'] = '{0}.{1}'.format(entry['class_'].__module__,
-                                        entry['class_'].__name__)
+    entry = server.oidc_config_entry(id=1) if protocol == 'oidc' else server.config_entry(id=1)
+    if not isinstance(entry['class_'], str):
+        entry['class_'] = '{0}.{1}'.format(entry['class_'].__module__,
+                                            entry['class_'].__name__)
     print('{0} listening on {1}'.format(type(server).__name__, server.url))
     print('Test users: ' + ', '.join(u.username for u in server.users.all()))
     print('Config for the authomatic core:')

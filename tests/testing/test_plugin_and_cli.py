@@ -54,6 +54,51 @@ def test_fixture_state_does_not_leak_between_tests(tmp_path):
     assert '2 passed' in out.stdout, out.stdout + out.stderr
 
 
+def test_oidc_fixture_state_does_not_leak_between_tests(tmp_path):
+    (tmp_path / 'test_leak.py').write_text(textwrap.dedent('''
+        from authomatic_extras.providers.discovery import cache
+
+        def test_a(local_oidc_server):
+            local_oidc_server.id_token_fault('expired')
+            local_oidc_server.id_token_lifetime = -100
+            local_oidc_server.reuse_codes = True
+            cache.metadata(local_oidc_server.issuer + '/.well-known/openid-configuration',
+                           local_oidc_server.issuer)
+
+        def test_b(local_oidc_server):
+            assert local_oidc_server._take_id_token_fault() is None
+            assert local_oidc_server.id_token_lifetime == 300
+            assert local_oidc_server.reuse_codes is False
+            assert cache._metadata == {}
+    '''))
+    out = subprocess.run([sys.executable, '-m', 'pytest', '-q', '-p', 'no:cacheprovider',
+                          str(tmp_path)], capture_output=True, text=True, timeout=120,
+                         cwd=str(tmp_path))
+    assert '2 passed' in out.stdout, out.stdout + out.stderr
+
+
+def test_python_m_runs_an_oidc_issuer():
+    proc = subprocess.Popen([sys.executable, '-m', 'authomatic_extras.testing', '--port', '0',
+                             '--protocol', 'oidc'],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        first = proc.stdout.readline()
+        url = first.split(' on ')[1].strip()
+        lines = []
+        while not lines or not lines[-1].startswith('Press Ctrl+C'):
+            lines.append(proc.stdout.readline())
+            assert len(lines) < 30
+        snippet = ''.join(lines)
+        assert "'class_': 'authomatic_extras.providers.OIDC'" in snippet
+        assert "'issuer': '{0}'".format(url) in snippet
+        meta = requests.get(url + '/.well-known/openid-configuration', timeout=10).json()
+        assert meta['jwks_uri'] == url + '/jwks'
+        assert requests.get(meta['jwks_uri'], timeout=10).json()['keys'][0]['kty'] == 'RSA'
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
 def test_python_m_runs_the_server_in_the_foreground():
     proc = subprocess.Popen([sys.executable, '-m', 'authomatic_extras.testing', '--port', '0'],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
