@@ -17,6 +17,7 @@ fails:
 """
 from __future__ import annotations
 
+import hmac
 import json
 import time
 from typing import Any, Callable, Collection, Dict, Optional
@@ -174,9 +175,14 @@ def verify_id_token(id_token: Any, keys: Callable[[bool], KeySet], issuer: str,
     if not isinstance(sub, str) or not sub:
         raise IDTokenSubjectError('The id_token has no "sub" (subject) string.')
     if nonce is not None:
-        if claims.get('nonce') is None:
+        found = claims.get('nonce')
+        if found is None:
             raise IDTokenNonceError('The id_token has no "nonce": it may have been issued '
                                     'for another login.')
-        if claims.get('nonce') != nonce:
+        if not nonce:
+            raise IDTokenNonceError('This login stored no nonce (its login state was lost or '
+                                    'replaced): start the login again.')
+        if not isinstance(found, str) or not hmac.compare_digest(
+                found.encode('utf-8'), nonce.encode('utf-8')):
             raise IDTokenNonceError('The id_token\'s "nonce" is not the one this login sent.')
     return claims

@@ -279,3 +279,34 @@ def test_callback_values_are_checked_not_trusted(local_oidc_server, oidc_config,
     answer = client.get(replace_query(callback, code='forged-code'))
     assert answer.status_code == 401
     assert answer.get_json()['user'] is None
+
+
+def test_oidc_credentials_refresh_through_discovery(local_oidc_server, oidc_config):
+    trip, result = flask_login(oidc_config)
+    serialized = result.user.credentials.serialize()
+    credentials = Authomatic(oidc_config, 'secret').credentials(serialized)
+    assert credentials.refresh_token
+    response = credentials.refresh(force=True)
+    assert response.status == 200
+    assert credentials.token != result.user.credentials.token
+    assert credentials.provider_class is OIDC
+
+
+def test_id_token_without_stored_nonce_is_refused():
+    """verify_id_token's own contract: a login that stored no nonce fails."""
+    from joserfc import jwt
+    from joserfc.jwk import KeySet, RSAKey
+
+    from authomatic_extras.providers.id_token import verify_id_token
+
+    key = RSAKey.generate_key(2048, parameters={'alg': 'RS256', 'use': 'sig'}, auto_kid=True)
+    now = int(time.time())
+    token = jwt.encode({'alg': 'RS256', 'kid': key.kid},
+                       {'iss': 'https://i', 'aud': 'c', 'sub': 's', 'iat': now,
+                        'exp': now + 60, 'nonce': 'n' * 32}, key)
+    keys = KeySet([RSAKey.import_key(key.as_dict(private=False))])
+    assert verify_id_token(token, lambda refresh: keys, 'https://i', 'c', 'n' * 32)['sub'] == 's'
+    with pytest.raises(errors.IDTokenNonceError, match='stored no nonce'):
+        verify_id_token(token, lambda refresh: keys, 'https://i', 'c', '')
+    with pytest.raises(errors.IDTokenNonceError, match='not the one'):
+        verify_id_token(token, lambda refresh: keys, 'https://i', 'c', 'm' * 32)
