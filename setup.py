@@ -28,8 +28,11 @@ GAE = [
     # webapp2 imports ``cgi``, which Python 3.13 removed.
     'legacy-cgi>=2.6; python_version >= "3.13"',
 ]
-TESTING = ['Authlib>=1.3', 'Flask>=2.3', 'python3-openid>=3.2', 'requests>=2.28', 'Werkzeug>=2.3']
-TEST = FLASK + GAE + TESTING + [
+# OpenID Connect (authomatic_extras.providers.OIDC, presets): JOSE by joserfc.
+OIDC = ['joserfc>=1.0']
+TESTING = ['Authlib>=1.3', 'Flask>=2.3', 'python3-openid>=3.2', 'requests>=2.28', 'Werkzeug>=2.3',
+           'joserfc>=1.0']
+TEST = FLASK + GAE + TESTING + OIDC + [
     'Authlib>=1.3',
     'python3-openid>=3.2',
     'requests>=2.28',
@@ -68,7 +71,7 @@ setup(
     include_package_data=False,
     python_requires='>=3.8',
     install_requires=['authomatic>=1.2.1,<2', 'six>=1.16'],
-    extras_require={'flask': FLASK, 'gae': GAE, 'testing': TESTING, 'test': TEST,
+    extras_require={'flask': FLASK, 'gae': GAE, 'oidc': OIDC, 'testing': TESTING, 'test': TEST,
                     'bench': TEST + ['matplotlib>=3.7', 'pyinstrument>=4.6']},
     entry_points={'pytest11': ['authomatic_extras = authomatic_extras.testing.pytest_plugin']},
     classifiers=[
