@@ -310,3 +310,14 @@ def test_id_token_without_stored_nonce_is_refused():
         verify_id_token(token, lambda refresh: keys, 'https://i', 'c', '')
     with pytest.raises(errors.IDTokenNonceError, match='not the one'):
         verify_id_token(token, lambda refresh: keys, 'https://i', 'c', 'm' * 32)
+
+
+def test_two_logins_in_flight_in_one_browser_each_keep_their_nonce(local_oidc_server,
+                                                                  oidc_config, callback_for):
+    app = make_flask_login_app(oidc_config)
+    client = app.test_client()
+    first = callback_for(client, '/login/local_oidc', username='alice')
+    second = callback_for(client, '/login/local_oidc', username='bob')
+    answers = [client.get(second), client.get(first)]  # the later tab answers first
+    assert [a.status_code for a in answers] == [200, 200], [a.get_json() for a in answers]
+    assert [a.get_json()['user']['id'] for a in answers] == ['id-bob', 'id-alice']
