@@ -106,6 +106,9 @@ class LocalOAuth2Server(LocalServerBase):
         #: ``True``: an authorization code may be redeemed again (a broken
         #: issuer, to test that a client refuses a replayed login itself).
         self.reuse_codes = False
+        #: The ``jwks_uri`` the discovery document names instead of
+        #: ``url + '/jwks'`` (e.g. an address where nobody listens).
+        self.advertised_jwks_uri = None
         self._signing_keys = None
         self._lock = threading.Lock()
         self._clients = {}
@@ -153,7 +156,8 @@ class LocalOAuth2Server(LocalServerBase):
 
     @property
     def jwks_uri(self):
-        return self.url + '/jwks'
+        """The JWKS address the discovery document names."""
+        return self.advertised_jwks_uri or self.url + '/jwks'
 
     @property
     def signing_keys(self):

@@ -86,7 +86,8 @@ def local_oidc_server(_authomatic_extras_oidc_session):
     server = _authomatic_extras_oidc_session
     settings = dict(expires_in=server.expires_in, require_pkce=server.require_pkce,
                     issue_refresh_tokens=server.issue_refresh_tokens,
-                    id_token_lifetime=server.id_token_lifetime, reuse_codes=False)
+                    id_token_lifetime=server.id_token_lifetime, reuse_codes=False,
+                    advertised_jwks_uri=None)
     _reset(server)
     clear_cache()
     yield server
