@@ -123,7 +123,8 @@ def _check_audience(claims: Dict[str, Any], client_id: str) -> None:
 def verify_id_token(id_token: Any, keys: Callable[[bool], KeySet], issuer: str,
                     client_id: str, nonce: Optional[str],
                     algorithms: Optional[Collection[str]] = None,
-                    leeway: int = DEFAULT_LEEWAY, now: Optional[float] = None) -> Dict[str, Any]:
+                    leeway: int = DEFAULT_LEEWAY, now: Optional[float] = None,
+                    issuer_aliases: Collection[str] = ()) -> Dict[str, Any]:
     """Verify ``id_token`` and return its claims.
 
     :param keys: ``keys(refresh)`` returns the issuer's :class:`KeySet`;
@@ -135,6 +136,8 @@ def verify_id_token(id_token: Any, keys: Callable[[bool], KeySet], issuer: str,
     :param nonce: the nonce this login sent; ``None`` skips the check.
     :param algorithms: the issuer's ``id_token_signing_alg_values_supported``.
     :param leeway: seconds of clock skew allowed.
+    :param issuer_aliases: other spellings of the issuer accepted in ``iss``
+        (Google's id_tokens may say ``accounts.google.com``).
     :raises authomatic_extras.providers.errors.IDTokenError: a subclass
         naming the failed check.
     """
@@ -166,7 +169,7 @@ def verify_id_token(id_token: Any, keys: Callable[[bool], KeySet], issuer: str,
     expected_issuer = issuer
     if '{tenantid}' in issuer and isinstance(claims.get('tid'), str):
         expected_issuer = issuer.replace('{tenantid}', claims['tid'])
-    if claims.get('iss') != expected_issuer:
+    if claims.get('iss') != expected_issuer and claims.get('iss') not in issuer_aliases:
         raise IDTokenIssuerError('The id_token was issued by {0!r}, not {1!r}.'.format(
             claims.get('iss'), expected_issuer))
     _check_audience(claims, client_id)

@@ -33,6 +33,9 @@ Config entry settings besides the core's OAuth 2.0 ones:
     spell it.
 ``discovery_url``
     Default ``issuer + '/.well-known/openid-configuration'``.
+``issuer_aliases``
+    Other spellings of the issuer accepted in an id_token's ``iss`` (Google
+    documents ``accounts.google.com`` next to ``https://accounts.google.com``).
 ``fetch_user_info``
     ``True``: also fetch the userinfo endpoint during the login (its ``sub``
     must match the id_token's). Default ``False``: the id_token's claims are
@@ -131,6 +134,7 @@ class OIDC(PKCE):
         self.issuer = issuer
         self.discovery_url = (self._kwarg(kwargs, 'discovery_url')
                               or issuer.rstrip('/') + '/.well-known/openid-configuration')
+        self.issuer_aliases = tuple(self._kwarg(kwargs, 'issuer_aliases') or ())
         self.fetch_user_info = bool(self._kwarg(kwargs, 'fetch_user_info', False))
         self.clock_skew = int(self._kwarg(kwargs, 'clock_skew', DEFAULT_LEEWAY))
         self.nonce_store = self._kwarg(kwargs, 'nonce_store') or default_store
@@ -218,7 +222,7 @@ class OIDC(PKCE):
             id_token, self._keys, self.issuer, self.consumer_key or '',
             nonce if nonce is not None else '',
             algorithms=self.metadata.get('id_token_signing_alg_values_supported'),
-            leeway=self.clock_skew)
+            leeway=self.clock_skew, issuer_aliases=self.issuer_aliases)
         expires = max(float(claims['exp']) + self.clock_skew, time.time() + NONCE_MIN_TTL)
         if not self.nonce_store.use(claims['nonce'], expires):
             raise IDTokenNonceReplayed(

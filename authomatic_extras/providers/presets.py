@@ -67,7 +67,10 @@ def google(client_id: str, client_secret: str, id: int,
            issuer: str = GOOGLE_ISSUER, **settings: Any) -> Entry:
     """Google (OpenID Connect). ``offline=True`` asks for a refresh token
     (``access_type=offline`` with ``prompt=consent``, which Google needs to
-    send one again)."""
+    send one again). Google's id_tokens may name the issuer without its
+    scheme; both spellings are accepted."""
+    if issuer == GOOGLE_ISSUER:
+        settings.setdefault('issuer_aliases', ['accounts.google.com'])
     if offline:
         params = dict(settings.pop('user_authorization_params', None) or {})
         params.setdefault('access_type', 'offline')

@@ -320,3 +320,23 @@ def test_two_logins_in_flight_in_one_browser_each_keep_their_nonce(local_oidc_se
     answers = [client.get(second), client.get(first)]  # the later tab answers first
     assert [a.status_code for a in answers] == [200, 200], [a.get_json() for a in answers]
     assert [a.get_json()['user']['id'] for a in answers] == ['id-bob', 'id-alice']
+
+
+def test_issuer_alias_is_accepted_only_when_configured():
+    from joserfc import jwt
+    from joserfc.jwk import KeySet, RSAKey
+
+    from authomatic_extras.providers.id_token import verify_id_token
+
+    key = RSAKey.generate_key(2048, parameters={'alg': 'RS256', 'use': 'sig'}, auto_kid=True)
+    now = int(time.time())
+    token = jwt.encode({'alg': 'RS256', 'kid': key.kid},
+                       {'iss': 'accounts.google.com', 'aud': 'c', 'sub': 's', 'iat': now,
+                        'exp': now + 60}, key)
+    keys = KeySet([RSAKey.import_key(key.as_dict(private=False))])
+    issuer = 'https://accounts.google.com'
+    with pytest.raises(errors.IDTokenIssuerError):
+        verify_id_token(token, lambda refresh: keys, issuer, 'c', None)
+    claims = verify_id_token(token, lambda refresh: keys, issuer, 'c', None,
+                             issuer_aliases=['accounts.google.com'])
+    assert claims['sub'] == 's'

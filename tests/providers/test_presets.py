@@ -32,7 +32,8 @@ def test_google_production_entry():
     assert entry == {'class_': 'authomatic_extras.providers.OIDC', 'id': 7,
                      'consumer_key': 'cid', 'consumer_secret': 'csecret',
                      'scope': ['openid', 'profile', 'email'],
-                     'issuer': 'https://accounts.google.com'}
+                     'issuer': 'https://accounts.google.com',
+                     'issuer_aliases': ['accounts.google.com']}
     offline = presets.google('cid', 'csecret', id=7, offline=True)
     assert offline['user_authorization_params'] == {'access_type': 'offline',
                                                     'prompt': 'consent'}
