@@ -32,6 +32,7 @@ ID_TOKEN_FAULTS = (
     'unknown_kid',       # signed with a key that is never published
     'alg_none',          # unsigned, alg "none"
     'hs256_public_key',  # HS256 keyed with the issuer's public key (key confusion)
+    'malformed',         # not a JWS at all
     'no_id_token',       # the token response has no id_token
 )
 
@@ -126,6 +127,8 @@ def sign_id_token(keys, claims, client_id, fault=None):
     elif fault == 'unknown_kid':
         key = _new_key()
         header['kid'] = key.kid
+    elif fault == 'malformed':
+        return 'not-base64!.{0}.sig'.format(_b64(b'{}'))
     elif fault == 'alg_none':
         return _unsigned({'alg': 'none', 'typ': 'JWT'}, claims)
     elif fault == 'hs256_public_key':

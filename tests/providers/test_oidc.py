@@ -122,6 +122,7 @@ def test_discovery_is_cached(local_oidc_server, oidc_config):
     ('unknown_kid', errors.IDTokenKeyError, 'kid'),
     ('alg_none', errors.IDTokenAlgorithmError, 'alg'),
     ('hs256_public_key', errors.IDTokenAlgorithmError, 'alg'),
+    ('malformed', errors.IDTokenMalformed, 'format'),
     ('no_id_token', errors.IDTokenMissing, 'id_token'),
 ])
 def test_bad_id_token_is_refused_with_a_typed_error(local_oidc_server, oidc_config,
