@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import hmac
 import json
+import math
 import time
 from typing import Any, Callable, Collection, Dict, Optional
 
 from joserfc import jws
-from joserfc.errors import (ExpiredTokenError, InvalidClaimError, InvalidKeyIdError, JoseError,
-                            MissingClaimError)
+from joserfc.errors import ExpiredTokenError, InvalidClaimError, JoseError, MissingClaimError
 from joserfc.jwk import KeySet
 from joserfc.jwt import JWTClaimsRegistry
 
@@ -67,12 +67,22 @@ def _check_alg(alg: Any, advertised: Optional[Collection[str]]) -> str:
     return alg
 
 
+def _matching_key(keys: KeySet, kid: Optional[str], alg: str) -> Any:
+    """The signing key for ``alg`` named ``kid`` (or the only one, without a
+    ``kid``), else ``None``."""
+    found = [key for key in keys.keys
+             if (kid is None or key.kid == kid)
+             and key.get('use') in (None, 'sig') and key.get('alg') in (None, alg)]
+    if kid is None and len(found) != 1:
+        return None
+    return found[0] if found else None
+
+
 def _find_key(keys: Callable[[bool], KeySet], kid: Optional[str], alg: str) -> Any:
     for refresh in (False, True):
-        try:
-            return keys(refresh).get_by_kid(kid, {'alg': alg, 'use': 'sig'})
-        except InvalidKeyIdError:
-            continue
+        key = _matching_key(keys(refresh), kid, alg)
+        if key is not None:
+            return key
     raise IDTokenKeyError(
         'The issuer\'s JWKS has no {0} key with kid {1!r}, even after fetching it '
         'again.'.format(alg, kid))
@@ -91,15 +101,21 @@ def _check_times(claims: Dict[str, Any], now: float, leeway: int) -> None:
         check = 'exp' if 'exp' not in times else 'iat'
         error = IDTokenExpired if check == 'exp' else IDTokenIssuedAtError
         raise error('The id_token has no "{0}" claim.'.format(check)) from exc
-    except InvalidClaimError as exc:
-        claim = getattr(exc, 'claim', None) or str(exc)
-        if 'exp' in claim:
+    except (InvalidClaimError, JoseError) as exc:  # joserfc 1.0 says InvalidTokenError for nbf
+        if not _numeric(claims.get('exp')):
             raise IDTokenExpired('The id_token\'s "exp" is not a time.') from exc
-        check = 'nbf' if 'nbf' in claim else 'iat'
+        nbf = claims.get('nbf')
+        check = 'nbf' if 'nbf' in claims and not (
+            _numeric(nbf) and nbf <= now + leeway) else 'iat'
         raise IDTokenIssuedAtError(
             'The id_token\'s "{0}" ({1}) is not a time or lies in the future (now {2}, '
             '{3} s of clock skew allowed).'.format(check, claims.get(check), int(now), leeway),
             check=check) from exc
+
+
+def _numeric(value: Any) -> bool:
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and math.isfinite(value))
 
 
 def _check_audience(claims: Dict[str, Any], client_id: str) -> None:
