@@ -324,7 +324,7 @@ def test_login_state_is_removed_when_the_login_ends(gae_testbed,
     app = oauth2_login_app(local_oauth2_server)
     step_one = app.get('/login/local')
     assert step_one.status_int == 302
-    state = 'authomatic:local:csrf,authomatic:local:pkce_verifier'
+    state = 'authomatic:local:csrf,authomatic:local:pkce'  # the PKCE seed
     assert app.get('/keys').text == state
 
     # A forged denial with someone else's state removes nothing.
