@@ -3,7 +3,8 @@
 
 :data:`cache` (one per process) keeps each issuer's metadata
 (``.well-known/openid-configuration``) and key set for :data:`TTL` seconds.
-Every fetch is bounded by the ``fetch_timeout`` in force
+Every fetch (as a whole, not only each socket operation) is bounded by the
+``fetch_timeout`` in force
 (:func:`authomatic_extras.fetch_timeout.fetch_timeout`, which
 :class:`~authomatic_extras.flask.FlaskAuthomatic` applies to every login),
 else by the provider's ``timeout`` setting. :func:`clear_cache` forgets
@@ -36,20 +37,47 @@ MAX_DOCUMENT_BYTES = 512 * 1024
 DEFAULT_TIMEOUT = 20.0
 
 
+def _get(url: str, limit: float) -> bytes:
+    request = urllib.request.Request(url, headers={'Accept': 'application/json'})
+    with urllib.request.urlopen(request, timeout=limit) as response:
+        return bytes(response.read(MAX_DOCUMENT_BYTES + 1))
+
+
 def fetch_json(url: str, timeout: Optional[float], error: Callable[..., Exception],
                what: str) -> Dict[str, Any]:
-    """GET ``url`` and return its JSON object, or raise ``error``."""
+    """GET ``url`` and return its JSON object, or raise ``error``.
+
+    The whole fetch is bounded by the time limit, not only each socket
+    operation: a server that trickles its answer byte by byte is given up
+    on too (the abandoned fetch ends in the background at its next socket
+    timeout).
+    """
     limit = current_fetch_timeout() or timeout or DEFAULT_TIMEOUT
-    request = urllib.request.Request(url, headers={'Accept': 'application/json'})
-    try:
-        with urllib.request.urlopen(request, timeout=limit) as response:
-            body = response.read(MAX_DOCUMENT_BYTES + 1)
-    except urllib.error.HTTPError as exc:
+    box: Dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box['body'] = _get(url, limit)
+        except Exception as exc:  # handed over below
+            box['error'] = exc
+
+    worker = threading.Thread(target=run, name='authomatic-extras-oidc-fetch')
+    worker.daemon = True
+    worker.start()
+    worker.join(limit)
+    if worker.is_alive():
+        raise error('The {0} at {1} did not answer within {2} s.'.format(what, url, limit),
+                    url=url)
+    exc = box.get('error')
+    if isinstance(exc, urllib.error.HTTPError):
         raise error('The {0} at {1} answered HTTP {2}.'.format(what, url, exc.code),
                     url=url, status=exc.code) from exc
-    except (OSError, ValueError) as exc:  # refused, timed out, bad URL, TLS
+    if isinstance(exc, (OSError, ValueError)):  # refused, timed out, bad URL, TLS
         raise error('The {0} at {1} could not be fetched within {2} s ({3}).'.format(
             what, url, limit, exc), url=url) from exc
+    if exc is not None:
+        raise exc
+    body = box['body']
     if len(body) > MAX_DOCUMENT_BYTES:
         raise error('The {0} at {1} is larger than {2} bytes.'.format(
             what, url, MAX_DOCUMENT_BYTES), url=url)
