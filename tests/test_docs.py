@@ -199,10 +199,12 @@ def scratch_venv(tmp_path_factory):
 
 
 def _as_here(command):
-    """The docs' ``.venv/bin/`` is the README test command's virtualenv: here,
-    the suite's own."""
-    return re.sub(r'(^|\s)\.venv/bin/', r'\g<1>' + os.path.dirname(sys.executable) + '/',
-                  command)
+    """A command that starts with the docs' ``.venv/bin/`` (the README test
+    command's virtualenv) runs with the suite's own. A command that makes and
+    activates a ``.venv`` of its own keeps it."""
+    if not command.startswith('.venv/bin/'):
+        return command
+    return os.path.dirname(sys.executable) + '/' + command[len('.venv/bin/'):]
 
 
 def _environment(bin_dir=None):
@@ -223,8 +225,24 @@ def _by_kind(kind):
                    if command in CHECKS and CHECKS[command].kind == kind})
 
 
+def _suite_package_location():
+    return subprocess.run(
+        [sys.executable, '-c', 'import authomatic_extras; print(authomatic_extras.__file__)'],
+        cwd=str(Path(sys.executable).parent), capture_output=True, text=True,
+        timeout=60).stdout.strip()
+
+
+@pytest.fixture
+def suite_untouched():
+    """A doc command must never install into the suite's own environment."""
+    before = _suite_package_location()
+    yield
+    assert _suite_package_location() == before, (
+        'a doc command reinstalled authomatic_extras in the suite\'s environment')
+
+
 @pytest.mark.parametrize('command', _by_kind('run'))
-def test_doc_command_runs(command, checkout, request):
+def test_doc_command_runs(command, checkout, request, suite_untouched):
     check = CHECKS[command]
     if check.smaller:
         assert check.smaller[0] in command
@@ -254,7 +272,7 @@ def _serving_command(command):
 
 
 @pytest.mark.parametrize('command', _by_kind('serve'))
-def test_doc_command_serves(command, checkout):
+def test_doc_command_serves(command, checkout, suite_untouched):
     check = CHECKS[command]
     proc = subprocess.Popen(['bash', '-c', _serving_command(command)], cwd=checkout,
                             env=_environment(), stdout=subprocess.PIPE,

@@ -173,22 +173,28 @@ def start_providers():
     (the login tests then skip, or fail in CI).
     """
     try:
-        from authomatic_extras.testing import (LocalOAuth2Server,
+        from authomatic_extras.testing import (LocalOAuth1Server, LocalOAuth2Server,
                                                LocalOpenIDServer)
     except ImportError:
         return [], None
-    # The Python 2.7 client has no PKCE; the server is told not to demand it.
-    oauth2 = LocalOAuth2Server(require_pkce=False)
+    # The job logs in with the package's own client classes (LocalOAuth2
+    # with PKCE, which the server demands, and LocalOAuth1) on Python 2.7.
+    oauth2 = LocalOAuth2Server()
+    oauth1 = LocalOAuth1Server()
     openid = LocalOpenIDServer()
-    servers = [oauth2, openid]
+    servers = [oauth2, oauth1, openid]
     for server in servers:
         server.start()
-    entry = oauth2.config_entry(id=1)
+
+    def plain(entry):
+        return {'provider_url': entry['provider_url'],
+                'consumer_key': entry['consumer_key'],
+                'consumer_secret': entry['consumer_secret'],
+                'scope': list(entry.get('scope') or [])}
+
     value = json.dumps({
-        'oauth2': {'provider_url': entry['provider_url'],
-                   'consumer_key': entry['consumer_key'],
-                   'consumer_secret': entry['consumer_secret'],
-                   'scope': list(entry['scope'])},
+        'oauth2': plain(oauth2.config_entry(id=1)),
+        'oauth1': plain(oauth1.config_entry(id=2)),
         'openid': {'url': openid.url, 'alice': openid.identifier('alice')},
     })
     return servers, value

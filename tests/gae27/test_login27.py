@@ -15,12 +15,23 @@ from py27_support import drive, login_app, providers
 
 
 def add_oauth2(entry, name='local'):
+    """The package's own client class, by dotted string as a gen-1 app's
+    datastore config names it (PKCE on: the local server demands it)."""
     return NDBConfig(
         provider_name=name, provider_id=1,
-        class_='py27_providers.LocalOAuth2Py27',
+        class_='authomatic_extras.testing.providers.LocalOAuth2',
         consumer_key=entry['consumer_key'],
         consumer_secret=entry['consumer_secret'],
         scope=', '.join(entry['scope']),
+        provider_url=entry['provider_url']).put()
+
+
+def add_oauth1(entry, name='local1'):
+    return NDBConfig(
+        provider_name=name, provider_id=2,
+        class_='authomatic_extras.testing.providers.LocalOAuth1',
+        consumer_key=entry['consumer_key'],
+        consumer_secret=entry['consumer_secret'],
         provider_url=entry['provider_url']).put()
 
 
@@ -78,6 +89,16 @@ def test_oauth2_login_cold_warm_and_after_a_memcache_flush(
                                     {'memcache.Get': 2, 'memcache.Set': 2}]
 
 
+def test_oauth1_login_with_the_package_client_class(testbed, new_request):
+    add_oauth1(providers()['oauth1'])
+    app = login_app()
+    response, hops = drive(app, '/login/local1', new_request, username='bob')
+    assert response.text.startswith(u'ok '), response.text
+    assert u'Bob Marley' in response.text
+    assert [h.app for h in hops][0] and hops[-1].app
+    assert session_keys(app) == ['user']      # the request token's secret is gone
+
+
 def session_keys(app, backend='memcache'):
     from authomatic_extras.gae import Webapp2Session
     import webapp2
@@ -125,14 +146,14 @@ def test_a_forged_callback_removes_nobodys_login(testbed, new_request):
     app = login_app()
     new_request()
     assert app.get('/login/local').status_int == 302
-    assert session_keys(app) == ['authomatic:local:csrf']
+    assert session_keys(app) == ['authomatic:local:csrf', 'authomatic:local:pkce']
     new_request()
     for forged in ('?error=access_denied&state=x',
                    '?code=attackers-code&state=forged'):
         new_request()
         response = app.get('/login/local' + forged)
         assert response.text.startswith(u'error'), response.text
-        assert session_keys(app) == ['authomatic:local:csrf']
+        assert session_keys(app) == ['authomatic:local:csrf', 'authomatic:local:pkce']
 
 
 def test_rotate_on_login_defeats_a_planted_session(testbed, new_request):
