@@ -30,6 +30,7 @@ GAE = [
 ]
 # OpenID Connect (authomatic_extras.providers.OIDC, presets): JOSE by joserfc.
 OIDC = ['joserfc>=1.0']
+SQLALCHEMY = ['SQLAlchemy>=1.4']
 TESTING = ['Authlib>=1.3', 'Flask>=2.3', 'python3-openid>=3.2', 'requests>=2.28', 'Werkzeug>=2.3',
            'joserfc>=1.0']
 TEST = FLASK + GAE + TESTING + OIDC + [
@@ -53,6 +54,10 @@ TEST = FLASK + GAE + TESTING + OIDC + [
     'ruff>=0.17,<0.18',
     'nox>=2024.3',
     'trustme>=1.0',  # TLS certificates for the OpenID fetcher's SNI test
+    # Credentials stores: SQLite and a real PostgreSQL (psycopg 3), Flask-SQLAlchemy.
+    'SQLAlchemy>=2.0',
+    'psycopg[binary]>=3.1',
+    'Flask-SQLAlchemy>=3.0',
 ]
 
 setup(
@@ -72,6 +77,7 @@ setup(
     python_requires='>=3.8',
     install_requires=['authomatic>=1.2.1,<2', 'six>=1.16'],
     extras_require={'flask': FLASK, 'gae': GAE, 'oidc': OIDC, 'testing': TESTING, 'test': TEST,
+                    'sqlalchemy': SQLALCHEMY,
                     'bench': TEST + ['matplotlib>=3.7', 'pyinstrument>=4.6']},
     entry_points={'pytest11': ['authomatic_extras = authomatic_extras.testing.pytest_plugin']},
     classifiers=[

@@ -72,6 +72,8 @@ from werkzeug.wrappers import Response
 
 from authomatic_extras import signals
 from authomatic_extras.address_policy import AddressPolicy, is_plain_host
+from authomatic_extras.credentials import (DEFAULT_REFRESH_MARGIN, needs_refresh,
+                                           refresh_credentials)
 from authomatic_extras.debug_page import debug_error_response
 from authomatic_extras.failure_log import (DEFER_CORE_FAILURE_RECORDS, deferring_core_failures,
                                            log_failed_login)
@@ -177,6 +179,14 @@ def _reset(response: Response) -> None:
     response.status_code = 200
     response.headers.pop('Location', None)
     response.set_data(b'')
+
+
+def _serialized_or_none(credentials: Any) -> Optional[str]:
+    """``credentials.serialize()``, or ``None`` when the config entry has no ``id``."""
+    try:
+        return cast(str, credentials.serialize())
+    except ConfigError:
+        return None
 
 
 def _prepared(response: Response) -> bool:
@@ -689,10 +699,42 @@ class FlaskAuthomatic(Authomatic):
             response.headers.add('Set-Cookie', cookie)
         return response
 
-    def access(self, *args: Any, **kwargs: Any) -> Any:
-        """Same as :meth:`authomatic.Authomatic.access`, bounded by ``fetch_timeout``."""
+    #: Seconds before their expiry at which :meth:`access` refreshes credentials.
+    refresh_margin: int = DEFAULT_REFRESH_MARGIN
+
+    def access(self, credentials: Any, url: str, *args: Any, **kwargs: Any) -> Any:
+        """Same as :meth:`authomatic.Authomatic.access`, bounded by
+        ``fetch_timeout``, with credentials kept fresh.
+
+        Credentials that expired, or expire within :attr:`refresh_margin`
+        seconds, are refreshed first when they hold a refresh token: a
+        ``Credentials`` object passed in is updated in place, and
+        :data:`~authomatic_extras.signals.credentials_refreshed` is sent so
+        the app can store the new ones.
+
+        :raises authomatic_extras.credentials.CredentialsExpiredError: expired
+            credentials with no refresh token.
+        :raises authomatic_extras.credentials.CredentialsRefreshError: the
+            provider refused the refresh.
+        :raises authomatic_extras.credentials.CredentialsRefreshFetchError:
+            the provider was unreachable or slower than ``fetch_timeout``
+            during the refresh (an :class:`~authomatic.exceptions.FetchError`).
+        """
         with fetch_timeout(self.fetch_timeout):
-            return super(FlaskAuthomatic, self).access(*args, **kwargs)
+            credentials = self.credentials(credentials)
+            if needs_refresh(credentials, self.refresh_margin):
+                previous = _serialized_or_none(credentials)
+                if refresh_credentials(credentials):
+                    self._send_refreshed(credentials, previous)
+            return super(FlaskAuthomatic, self).access(credentials, url, *args, **kwargs)
+
+    @staticmethod
+    def _send_refreshed(credentials: Any, previous: Optional[str]) -> None:
+        if signals.credentials_refreshed.receivers:
+            app = current_app._get_current_object() if has_app_context() else None  # type: ignore[attr-defined]
+            signals.credentials_refreshed.send(
+                app, provider_name=credentials.provider_name, credentials=credentials,
+                serialized=_serialized_or_none(credentials), previous=previous)
 
     def session_saver(self) -> None:
         """Mark Flask's session modified (upstream's saver, kept for compatibility)."""

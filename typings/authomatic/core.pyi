@@ -17,6 +17,7 @@ class Credentials:
     token: str
     refresh_token: str
     expiration_time: int
+    provider_name: str
     @property
     def valid(self) -> bool: ...
     def expire_soon(self, seconds: int) -> bool: ...
