@@ -1,6 +1,7 @@
 """``python -m legacy_examples.flask_demo``: the demo app and its local providers.
 
-Starts the local OAuth 2.0 provider (``--provider-port``, on ``127.0.0.1``),
+Starts the local OAuth 2.0 provider (``--provider-port``, on ``127.0.0.1``;
+also the local OpenID Connect issuer),
 a local OAuth 1.0a provider (any free port; ``--no-oauth1`` to leave it out)
 and the Flask demo app (``--host``/``--port``, ``localhost:5000`` by
 default), prints the URL to open and serves until Ctrl+C.
@@ -60,8 +61,9 @@ def main(argv=None):
 
     from .app import create_app
 
+    # OpenID Connect mode: the same server is also the local OIDC issuer.
     oauth2 = _start('local OAuth 2.0 provider',
-                    LocalOAuth2Server(host=PROVIDER_HOST, port=args.provider_port),
+                    LocalOAuth2Server(host=PROVIDER_HOST, port=args.provider_port, oidc=True),
                     '--provider-port')
     oauth1 = None
     if not args.no_oauth1:
@@ -86,6 +88,8 @@ def main(argv=None):
             '  local OAuth 2.0 provider:  {0}  (test users: {1}; no password)'.format(
                 oauth2.url, ', '.join(u.username for u in oauth2.users.all())),
         ]
+        lines.append('  local OpenID Connect issuer: {0}  (the same server)'.format(
+            oauth2.issuer))
         if oauth1 is not None:
             lines.append('  local OAuth 1.0a provider: {0}'.format(oauth1.url))
         if real:

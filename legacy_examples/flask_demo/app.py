@@ -22,13 +22,15 @@ Pages:
     forgets the user.
 
 Only JSON-safe fields are kept in the session (name, e-mail, id, username,
-provider and the expiry time); no token ever reaches the session or a page.
+provider and the expiry time, and for OpenID Connect the verified id_token
+claims shown on the page); no token ever reaches the session or a page.
 """
 import logging
 import os
 import secrets
 import time
 from datetime import datetime, timezone
+from urllib.parse import urlsplit
 
 from authomatic.exceptions import CancellationError
 from flask import (Blueprint, Flask, flash, redirect, render_template, request, send_from_directory,
@@ -49,6 +51,9 @@ __all__ = ['create_app', 'authomatic', 'demo']
 authomatic = FlaskAuthomatic(logger=logging.getLogger('legacy_examples.flask_demo.login'))
 
 demo = Blueprint('demo', __name__)
+
+#: Host names of this machine: an issuer there is a local one.
+LOOPBACK_HOSTS = ('127.0.0.1', 'localhost', '::1')
 
 #: The session key of the logged-in user.
 USER_KEY = 'user'
@@ -174,8 +179,10 @@ def list_providers():
         cls_name = cls if isinstance(cls, str) else '{0}.{1}'.format(
             cls.__module__, cls.__name__)
         protocol = 'OAuth 1.0a' if '.oauth1.' in cls_name or cls_name.endswith(
-            'OAuth1') else 'OAuth 2.0'
+            'OAuth1') else 'OpenID Connect' if entry.get('issuer') else 'OAuth 2.0'
         local = entry.get('provider_url') if 'testing' in cls_name else None
+        if entry.get('issuer') and urlsplit(entry['issuer']).hostname in LOOPBACK_HOSTS:
+            local = entry['issuer']
         found.append({'name': name, 'title': provider_title(name, entry),
                       'protocol': protocol, 'local_url': local})
     found.sort(key=lambda p: (p['local_url'] is None, p['name']))
@@ -190,7 +197,7 @@ def user_record(provider_name, title, user):
     def text(value):
         return None if value is None else str(value)
 
-    return {
+    record = {
         'provider': provider_name,
         'provider_title': title,
         'id': text(user.id),
@@ -200,6 +207,33 @@ def user_record(provider_name, title, user):
         'expires_at': expires_at,
         'logged_in_at': int(time.time()),
     }
+    claims = getattr(user, 'id_token_claims', None)
+    if claims:  # OpenID Connect: the id_token's claims, verified by the provider class
+        record['claims'] = shown_claims(claims)
+    return record
+
+
+#: The id_token claims the page shows, in this order (the nonce is left out).
+SHOWN_CLAIMS = ('sub', 'iss', 'aud', 'azp', 'iat', 'exp', 'auth_time', 'name', 'email',
+                'email_verified', 'preferred_username', 'locale')
+
+
+def shown_claims(claims):
+    """``[[name, text], ...]`` of the verified claims the page shows."""
+    shown = []
+    for name in SHOWN_CLAIMS:
+        if name not in claims:
+            continue
+        value = claims[name]
+        if isinstance(value, bool):
+            value = 'true' if value else 'false'
+        elif isinstance(value, (list, tuple)):
+            value = ', '.join(str(v) for v in value)
+        elif name in ('iat', 'exp', 'auth_time') and isinstance(value, (int, float)):
+            value = '{0} ({1})'.format(int(value), datetime.fromtimestamp(
+                value, tz=timezone.utc).strftime('%Y-%m-%d %H:%M:%S UTC'))
+        shown.append([name, str(value)])
+    return shown
 
 
 def describe_expiry(expires_at, now=None):

@@ -66,7 +66,7 @@ class RealProvider(object):
 
 #: The real providers the demo knows, in the order they are listed.
 #: ``id`` values are unique integers (the core needs them to serialize
-#: credentials); 1 and 2 belong to the local providers.
+#: credentials); 1 to 3 belong to the local providers.
 REAL_PROVIDERS = (
     RealProvider('google', 'Google', oauth2.Google,
                  'GOOGLE_CLIENT_ID', 'GOOGLE_CLIENT_SECRET',
@@ -102,11 +102,17 @@ def providers_from_env(environ=None):
 def local_entries(oauth2_server=None, oauth1_server=None):
     """Config entries of running local providers
     (:class:`authomatic_extras.testing.LocalOAuth2Server` /
-    :class:`~authomatic_extras.testing.LocalOAuth1Server`)."""
+    :class:`~authomatic_extras.testing.LocalOAuth1Server`). A
+    ``LocalOAuth2Server`` in OpenID Connect mode (``oidc=True``) also gets an
+    entry ``local_oidc`` for :class:`authomatic_extras.providers.OIDC`, with
+    that server as the issuer."""
     config = {}
     if oauth2_server is not None:
         config['local'] = oauth2_server.config_entry(
             id=1, title='Local test provider (OAuth 2.0)')
+        if getattr(oauth2_server, 'oidc', False):
+            config['local_oidc'] = oauth2_server.oidc_config_entry(
+                id=3, title='Local issuer (OpenID Connect)')
     if oauth1_server is not None:
         config['local_oauth1'] = oauth1_server.config_entry(
             id=2, title='Local test provider (OAuth 1.0a)')
