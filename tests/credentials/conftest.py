@@ -58,17 +58,20 @@ def free_port():
 
 
 class LocalPostgres(object):
-    """One throwaway PostgreSQL cluster: trust authentication on 127.0.0.1,
+    """One throwaway PostgreSQL cluster: TCP on 127.0.0.1 with trust authentication,
     superuser ``postgres``, no fsync (test data only), and a lock wait of
     at most 20 s, so a transaction a test forgot fails the test quickly."""
 
     def __init__(self, bindir):
         self.bindir = bindir
-        self.root = tempfile.mkdtemp(prefix='authomatic-extras-pg-')
+        self._as_other_user = os.geteuid() == 0
+        # The server user must reach the folder: under /tmp, not in a TMPDIR
+        # that may sit in root's home.
+        base = '/tmp' if self._as_other_user and os.path.isdir('/tmp') else None
+        self.root = tempfile.mkdtemp(prefix='authomatic-extras-pg-', dir=base)
         self.data = os.path.join(self.root, 'data')
         self.log = os.path.join(self.root, 'server.log')
         self.port = None
-        self._as_other_user = os.geteuid() == 0
         if self._as_other_user:
             os.chown(self.root, *self._ids())
 
@@ -92,8 +95,10 @@ class LocalPostgres(object):
             raise RuntimeError('initdb failed:\n' + done.stdout + done.stderr)
         for _ in range(3):
             self.port = free_port()
-            options = ('-p {0} -k {1} -c listen_addresses=127.0.0.1 -c fsync=off '
-                       '-c full_page_writes=off -c lock_timeout=20s'.format(self.port, self.root))
+            # TCP only: a Unix socket path may exceed its 107-byte limit.
+            options = ("-p {0} -c unix_socket_directories='' -c listen_addresses=127.0.0.1 "
+                       '-c fsync=off -c full_page_writes=off -c lock_timeout=20s'.format(
+                           self.port))
             done = self._run('pg_ctl', '-D', self.data, '-l', self.log, '-o', options,
                              '-w', '-t', '30', 'start')
             if done.returncode == 0:
