@@ -225,3 +225,20 @@ def test_a_broken_token_endpoint_is_a_refresh_error(
         assert app.authomatic.access(credentials,
                                      local_oauth2_server.url + '/userinfo').status == 200
     assert len(refreshed) == 1
+
+
+def test_stale_copy_after_a_rotation_is_refused(make_app, config, local_oauth2_server,
+                                                refreshed):
+    """The provider rotates refresh tokens: a second refresh from the same old
+    serialized credentials (a stale copy, a racing request) is refused, while
+    the credentials the signal carried keep working."""
+    app, serialized = log_in(make_app, config)
+    stale = expired(app, serialized)
+    userinfo = local_oauth2_server.url + '/userinfo'
+    with app.app_context():
+        assert app.authomatic.access(stale, userinfo).status == 200
+        with pytest.raises(CredentialsRefreshError) as caught:
+            app.authomatic.access(stale, userinfo)
+        assert caught.value.error == 'invalid_grant'
+        [(_, kwargs)] = refreshed
+        assert app.authomatic.access(kwargs['serialized'], userinfo).status == 200
