@@ -242,3 +242,19 @@ def test_stale_copy_after_a_rotation_is_refused(make_app, config, local_oauth2_s
         assert caught.value.error == 'invalid_grant'
         [(_, kwargs)] = refreshed
         assert app.authomatic.access(kwargs['serialized'], userinfo).status == 200
+
+
+def test_oidc_credentials_are_refreshed_too(make_app, local_oidc_server, refreshed):
+    """authomatic_extras.providers.OIDC: the refresh goes to the token
+    endpoint of the issuer's discovery document."""
+    config = {'local': local_oidc_server.oidc_config_entry(id=1)}
+    app, serialized = log_in(make_app, config)
+    stale = expired(app, serialized)
+    local_oidc_server.expire_tokens()
+    issued = local_oidc_server.token_count
+    with app.app_context():
+        response = app.authomatic.access(stale, local_oidc_server.url + '/userinfo')
+    assert response.status == 200 and response.data['sub'] == 'id-alice'
+    assert local_oidc_server.token_count == issued + 1
+    [(sender, kwargs)] = refreshed
+    assert sender is app and kwargs['previous'] == stale != kwargs['serialized']
