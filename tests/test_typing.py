@@ -1,5 +1,6 @@
-"""The public Flask API, the interfaces and the credentials package are typed: mypy --strict is clean
-(config in pyproject.toml; stubs for the untyped authomatic core in typings/)."""
+"""The public Flask API, the interfaces and the credentials package are
+typed: mypy --strict is clean (config in pyproject.toml; stubs for the
+untyped authomatic core in typings/)."""
 import subprocess
 import sys
 from pathlib import Path
