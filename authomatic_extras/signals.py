@@ -9,7 +9,8 @@ Connect to them with blinker, as to Flask's own signals::
     def remember(app, result, provider_name, **extra):
         app.logger.info('%s logged in with %s', result.user.name, provider_name)
 
-The sender is always the current Flask app; every signal passes
+The sender is the current Flask app (for :data:`credentials_refreshed`,
+``None`` when ``access()`` runs outside an app context); every signal passes
 ``provider_name``.
 
 :data:`credentials_refreshed` tells the app to store the new credentials::
