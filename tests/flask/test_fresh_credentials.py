@@ -258,3 +258,17 @@ def test_oidc_credentials_are_refreshed_too(make_app, local_oidc_server, refresh
     assert local_oidc_server.token_count == issued + 1
     [(sender, kwargs)] = refreshed
     assert sender is app and kwargs['previous'] == stale != kwargs['serialized']
+
+
+def test_outside_an_app_context_the_signal_has_no_sender(make_app, config,
+                                                         local_oauth2_server, refreshed):
+    """A background job with the config given to the constructor: no app."""
+    from flask import has_app_context
+
+    app, serialized = log_in(make_app, config)
+    stale = expired(app, serialized)
+    assert not has_app_context()
+    response = app.authomatic.access(stale, local_oauth2_server.url + '/userinfo')
+    assert response.status == 200
+    [(sender, kwargs)] = refreshed
+    assert sender is None and kwargs['previous'] == stale
