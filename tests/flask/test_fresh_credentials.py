@@ -272,3 +272,25 @@ def test_outside_an_app_context_the_signal_has_no_sender(make_app, config,
     assert response.status == 200
     [(sender, kwargs)] = refreshed
     assert sender is None and kwargs['previous'] == stale
+
+
+def test_no_token_reaches_the_log_during_a_refresh(make_app, config, local_oauth2_server,
+                                                   refreshed, caplog):
+    """Even at DEBUG, where the core logs the token request's body and the
+    provider's answer, no refresh or access token appears in the log."""
+    app, serialized = log_in(make_app, config, logging_level=logging.DEBUG)
+    stale = expired(app, serialized)
+    caplog.set_level(logging.DEBUG)
+    with app.app_context():
+        credentials = app.authomatic.credentials(stale)
+        old_refresh, old_token = credentials.refresh_token, credentials.token
+        assert app.authomatic.access(credentials,
+                                     local_oauth2_server.url + '/userinfo').status == 200
+    # The app's side only: the local provider (Authlib) logs the tokens it issues.
+    client_log = '\n'.join(
+        record.getMessage() for record in caplog.records
+        if not record.name.startswith(('authlib', 'authomatic_extras.testing', 'werkzeug')))
+    assert 'Refreshing credentials' in client_log     # the core did log the refresh
+    assert 'body: refresh_token=[redacted]' in client_log   # ... and its request body
+    for secret in (old_refresh, old_token, credentials.refresh_token, credentials.token):
+        assert secret not in client_log
