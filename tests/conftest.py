@@ -93,3 +93,59 @@ def python3_openid_storetest(tmp_path_factory):
         else:
             sys.modules['psycopg2'] = saved
     return module
+
+
+class TricklingServer(object):
+    """An HTTP server that sends its answer one byte at a time, each byte
+    just inside a per-operation timeout (a slowloris provider or issuer), for
+    ``total`` seconds."""
+
+    def __init__(self, interval, total):
+        import socket
+        import threading
+
+        self.interval, self.total = interval, total
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(('127.0.0.1', 0))
+        self.sock.listen(5)
+        self.url = 'http://127.0.0.1:{0}'.format(self.sock.getsockname()[1])
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        import time
+
+        try:
+            conn, _ = self.sock.accept()
+        except OSError:
+            return
+        with conn:
+            conn.recv(65536)
+            started = time.monotonic()
+            for byte in b'HTTP/1.1 200 OK\r\nX-Slow: ' + b'a' * 10000:
+                if time.monotonic() - started > self.total:
+                    break
+                try:
+                    conn.sendall(bytes([byte]))
+                except OSError:
+                    return
+                time.sleep(self.interval)
+
+    def close(self):
+        self.sock.close()
+
+
+@pytest.fixture
+def trickling_server():
+    """``trickling_server(interval, total)``: a :class:`TricklingServer`,
+    closed after the test."""
+    servers = []
+
+    def start(interval, total):
+        servers.append(TricklingServer(interval, total))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.close()

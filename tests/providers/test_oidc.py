@@ -343,53 +343,14 @@ def test_issuer_alias_is_accepted_only_when_configured():
     assert claims['sub'] == 's'
 
 
-class Trickle(object):
-    """A server that answers one byte at a time, each just inside the
-    per-operation timeout (a slowloris issuer)."""
-
-    def __init__(self, interval=0.2, total=4.0):
-        import threading
-
-        self.interval, self.total = interval, total
-        self.sock = socket.socket()
-        self.sock.bind(('127.0.0.1', 0))
-        self.sock.listen(5)
-        self.url = 'http://127.0.0.1:{0}'.format(self.sock.getsockname()[1])
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self):
-        try:
-            conn, _ = self.sock.accept()
-        except OSError:
-            return
-        with conn:
-            conn.recv(65536)
-            started = time.monotonic()
-            for byte in b'HTTP/1.1 200 OK\r\nX-Slow: ' + b'a' * 10000:
-                if time.monotonic() - started > self.total:
-                    break
-                try:
-                    conn.sendall(bytes([byte]))
-                except OSError:
-                    return
-                time.sleep(self.interval)
-
-    def close(self):
-        self.sock.close()
-
-
-def test_trickling_discovery_is_bounded_as_a_whole(local_oidc_server):
-    trickle = Trickle(interval=0.2, total=4.0)
+def test_trickling_discovery_is_bounded_as_a_whole(local_oidc_server, trickling_server):
+    trickle = trickling_server(interval=0.2, total=4.0)
     config = {'local_oidc': local_oidc_server.oidc_config_entry(
         discovery_url=trickle.url + '/.well-known/openid-configuration')}
-    try:
-        app = make_flask_login_app(config, fetch_timeout=0.5)
-        started = time.monotonic()
-        answer = app.test_client().get('/login/local_oidc')
-        elapsed = time.monotonic() - started
-    finally:
-        trickle.close()
+    app = make_flask_login_app(config, fetch_timeout=0.5)
+    started = time.monotonic()
+    answer = app.test_client().get('/login/local_oidc')
+    elapsed = time.monotonic() - started
     assert answer.get_json()['error_type'] == 'DiscoveryError'
     assert 'did not answer within 0.5 s' in answer.get_json()['error']
     assert elapsed < 2.0, elapsed

@@ -6,7 +6,6 @@ fault. Timeouts used: the provider config key ``timeout`` (``LocalOAuth2`` /
 ``LocalOAuth1``) and ``FlaskAuthomatic(fetch_timeout=...)``.
 """
 import socket
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote
@@ -206,56 +205,19 @@ def test_slow_openid_discovery_is_bounded(providers_config, local_openid_server)
     _assert_clear_error(response)
 
 
-class Trickle:
-    """An HTTP server that sends its answer one byte at a time, each byte just
-    inside a per-operation timeout (a slowloris provider)."""
-
-    def __init__(self, interval, total):
-        self.interval, self.total = interval, total
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(('127.0.0.1', 0))
-        self.sock.listen(5)
-        self.url = f'http://127.0.0.1:{self.sock.getsockname()[1]}'
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self):
-        try:
-            conn, _ = self.sock.accept()
-        except OSError:
-            return
-        with conn:
-            conn.recv(65536)
-            started = time.monotonic()
-            for byte in b'HTTP/1.1 200 OK\r\nX-Slow: ' + b'a' * 10000:
-                if time.monotonic() - started > self.total:
-                    break
-                try:
-                    conn.sendall(bytes([byte]))
-                except OSError:
-                    return
-                time.sleep(self.interval)
-
-    def close(self):
-        self.sock.close()
-
-
 @pytest.mark.xfail(strict=True, reason=(
     'Known limit: fetch_timeout bounds each socket operation, not the whole fetch: a '
     'provider that trickles one byte per 0.5 s holds the login past fetch_timeout=1 '
     '(here for the whole 4 s it trickles). Documented limit of fetch_timeout '
     '(authomatic_extras/fetch_timeout.py, docs/flask.md, docs/reliability.md).'))
-def test_trickling_provider_is_bounded_by_fetch_timeout(providers_config, callback_for):
+def test_trickling_provider_is_bounded_by_fetch_timeout(providers_config, callback_for,
+                                                        trickling_server):
     config = {k: dict(v) for k, v in providers_config.items()}
-    trickle = Trickle(interval=0.5, total=SLOW)
-    try:
-        app = make_flask_login_app(config, fetch_timeout=TIMEOUT)
-        client, callback = _callback_then_swap(config, 'oauth2', trickle.url, callback_for, app)
-        started = time.monotonic()
-        response = client.get(callback)
-        elapsed = time.monotonic() - started
-    finally:
-        trickle.close()
+    trickle = trickling_server(interval=0.5, total=SLOW)
+    app = make_flask_login_app(config, fetch_timeout=TIMEOUT)
+    client, callback = _callback_then_swap(config, 'oauth2', trickle.url, callback_for, app)
+    started = time.monotonic()
+    response = client.get(callback)
+    elapsed = time.monotonic() - started
     assert response.status_code == 401
     assert elapsed < TIMEOUT_BOUND, elapsed
