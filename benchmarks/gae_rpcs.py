@@ -19,30 +19,8 @@ import os
 import sys
 
 from benchmarks.client import consent
-
-APP_ID = 'dev~authomatic-extras-bench'
-SECRET = 'bench-gae-secret-0123456789'
-PROVIDER_CLASS = 'benchmarks.gae_provider.BenchLocalOAuth2'
-
-
-class Counter(object):
-    def __init__(self):
-        self.calls = collections.Counter()
-
-    def hook(self, service, call, request, response):
-        self.calls['%s.%s' % (service, call)] += 1
-
-    def take(self):
-        calls = dict(self.calls)
-        self.calls.clear()
-        return calls
-
-
-def _new_request():
-    from google.appengine.ext import ndb
-    ndb.set_context(None)
-    os.environ.pop('__CONTEXT__', None)
-    ndb.get_context()
+from benchmarks.gae_steps import APP_ID, PROVIDER_CLASS, SECRET, Counter
+from benchmarks.gae_steps import new_request as _new_request
 
 
 class Bed(object):
