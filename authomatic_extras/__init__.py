@@ -2,11 +2,11 @@
 """Framework extras for the Authomatic login library.
 
 * :mod:`authomatic_extras.flask` -- :class:`~authomatic_extras.flask.FlaskAuthomatic`,
-  a Flask extension (``pip install authomatic-extras[flask]``).
+  a Flask extension (the ``[flask]`` extra).
 * :mod:`authomatic_extras.interfaces` -- abstract :class:`BaseSession` and
   :class:`BaseConfig` for session and config implementations of your own.
 * :mod:`authomatic_extras.gae` -- the Google App Engine first-generation
-  module (``pip install authomatic-extras[gae]``).
+  module (the ``[gae]`` extra).
 
 This module is imported by gen-1 App Engine apps: keep it Python 2.7
 compatible and free of framework imports.
