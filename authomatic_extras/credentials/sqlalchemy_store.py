@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 """A credentials store in a SQL table, through SQLAlchemy.
 
-Needs SQLAlchemy 1.4 or newer (the ``[sqlalchemy]`` extra: ``pip install '.[sqlalchemy]'`` from a checkout).
+Needs SQLAlchemy 1.4 or newer (the ``[sqlalchemy]`` extra: ``pip install
+'.[sqlalchemy]'`` from a checkout).
 """
 from __future__ import annotations
 
