@@ -54,7 +54,7 @@ import logging
 import re
 import socket
 import weakref
-from functools import wraps
+from functools import lru_cache, wraps
 from urllib.parse import parse_qsl, unquote_plus, urlsplit
 from typing import Any, Callable, Dict, Iterator, Optional, Tuple, TypeVar, cast
 
@@ -118,9 +118,10 @@ class _RequestState(object):
         self.response = response
 
 
+@lru_cache(maxsize=None)
 def _discovery_failure_class() -> Optional[type]:
     """python3-openid's ``DiscoveryFailure``, or ``None`` without python3-openid
-    (imported lazily: OpenID is optional)."""
+    (imported lazily, once: OpenID is optional)."""
     try:
         from openid.yadis.discover import DiscoveryFailure
     except ImportError:
@@ -128,6 +129,7 @@ def _discovery_failure_class() -> Optional[type]:
     return cast(type, DiscoveryFailure)
 
 
+@lru_cache(maxsize=None)
 def _openid_provider_class() -> Optional[type]:
     """The core's OpenID provider class, or ``None`` without python3-openid
     (the core's module imports it)."""
