@@ -24,8 +24,6 @@ The memcache value is UTF-8 JSON (no pickle), so a Python 2.7 and a
 Python 3 version of an app can share one memcache while the app migrates.
 
 Kept Python 2.7 compatible (the gen-1 ``python27`` runtime imports it).
-
-Kept Python 2.7 compatible (the gen-1 ``python27`` runtime imports it).
 """
 from __future__ import absolute_import
 
